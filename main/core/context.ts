@@ -1,0 +1,80 @@
+import os from 'node:os';
+import { readEnv, requireCredentials, type StationEnv } from './config/env.js';
+import { openDb, type Db } from './db/open.js';
+import { WxError } from './errors/wx-error.js';
+import { PassphraseSealer } from './keys/passphrase-sealer.js';
+import type { Sealer } from './keys/sealer.js';
+import { createLogger, fileSink, type Logger, type Sink } from './log/logger.js';
+import { redactor } from './log/redact.js';
+import { WechatClient, type WechatClientOptions } from './wechat/client.js';
+
+/**
+ * What every core service needs, built once per process (CLI run, app, test). Effects that
+ * tests want to drive (the clock, the HTTP fetch, the sealer) are fields, not imports.
+ */
+export interface CoreContext {
+  env: StationEnv;
+  db: Db;
+  log: Logger;
+  now: () => Date;
+  /** Who is acting, for the records: the operator name in the app, the OS user on the CLI. */
+  actor: string;
+  /** The API client; built on first use because most commands never need the network. */
+  wechat(): WechatClient;
+  /** The sealer for private keys; asks for the passphrase only when a key is sealed or used. */
+  sealer(): Sealer;
+  close(): void;
+}
+
+export interface ContextOptions {
+  env?: NodeJS.ProcessEnv;
+  now?: () => Date;
+  actor?: string;
+  sealer?: () => Sealer;
+  extraSinks?: Sink[];
+  wechat?: Partial<WechatClientOptions>;
+}
+
+export function createContext(o: ContextOptions = {}): CoreContext {
+  const env = readEnv(o.env ?? process.env);
+  redactor.add(env.appsecret);
+  redactor.add(env.keyPassphrase);
+  const db = openDb(env.home);
+  const log = createLogger([fileSink(env.home), ...(o.extraSinks ?? [])]);
+  let client: WechatClient | undefined;
+  let sealer: Sealer | undefined;
+  return {
+    env,
+    db,
+    log,
+    now: o.now ?? (() => new Date()),
+    actor: o.actor ?? (o.env ?? process.env).WXPROV_OPERATOR ?? safeUser(),
+    wechat() {
+      client ??= new WechatClient({
+        apiBase: env.apiBase,
+        credentials: requireCredentials(env),
+        tokenMode: env.tokenMode,
+        logger: log,
+        ...o.wechat,
+      });
+      return client;
+    },
+    sealer() {
+      if (sealer) return sealer;
+      if (o.sealer) return (sealer = o.sealer());
+      if (!env.keyPassphrase) throw new WxError('KEY_PASSPHRASE_REQUIRED');
+      return (sealer = new PassphraseSealer(env.keyPassphrase));
+    },
+    close() {
+      db.close();
+    },
+  };
+}
+
+function safeUser(): string {
+  try {
+    return os.userInfo().username;
+  } catch {
+    return 'unknown';
+  }
+}

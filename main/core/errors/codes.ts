@@ -1,0 +1,80 @@
+/**
+ * Every error the station can report, by stable code. The code is the contract (scripts,
+ * the UI, support tickets match on it); the texts are for people. `{name}` placeholders are
+ * filled from the error's params. `hint` says what to do, because an operator who only
+ * learns that something failed cannot fix it.
+ */
+export interface CodeText {
+  zh: string;
+  en: string;
+  hint_zh: string;
+  hint_en: string;
+}
+
+const t = (zh: string, en: string, hint_zh: string, hint_en: string): CodeText => ({
+  zh,
+  en,
+  hint_zh,
+  hint_en,
+});
+
+export const CODES = {
+  // ── the platform's answers ────────────────────────────────────────────────
+  WX_SYSTEM_BUSY: t('微信平台繁忙', 'The WeChat platform is busy', '稍后自动重试；持续出现请稍后再试', 'Retried automatically; if it persists, try again later'),
+  WX_BAD_CREDENTIAL: t('AppSecret 或 access_token 无效', 'The AppSecret or access token is invalid', '检查移动应用（hostAppId）的 AppID 与 AppSecret 是否匹配', 'Check that the AppSecret belongs to the mobile-app AppID (hostAppId)'),
+  WX_BAD_APPID: t('AppID 无效', 'The AppID is invalid', '填写移动应用（hostAppId）的 AppID，不是小程序的 AppID', "Use the mobile app's AppID (hostAppId), not a mini program's"),
+  WX_BAD_TOKEN: t('access_token 无效', 'The access token is invalid', '已自动刷新一次仍失败：检查是否有其他程序用 /cgi-bin/token 抢占了令牌', 'Refreshed once and still rejected: check whether another tool is calling /cgi-bin/token for this AppID'),
+  WX_BAD_APPSECRET: t('AppSecret 错误', 'The AppSecret is wrong', '在微信开放平台重新获取 AppSecret 并更新配置', 'Get the AppSecret again from the WeChat Open Platform and update the settings'),
+  WX_IP_NOT_WHITELISTED: t('本机 IP 不在 AppID 的白名单中', "This station's IP address is not on the AppID's whitelist", '在开放平台为该 AppID 添加本机出口 IP（{ip}）', "Add this station's public IP ({ip}) to the AppID's IP whitelist on the Open Platform"),
+  WX_APPSECRET_FROZEN: t('AppSecret 已被冻结', 'The AppSecret is frozen', '在开放平台解冻或重置 AppSecret', 'Unfreeze or reset the AppSecret on the Open Platform'),
+  WX_TOKEN_MISSING: t('缺少 access_token', 'The access token is missing', '这是本程序的缺陷，请联系工程师', 'This is a defect in the station; contact an engineer'),
+  WX_TOKEN_EXPIRED: t('access_token 已过期', 'The access token has expired', '已自动刷新一次仍失败，请检查本机时间', 'Refreshed once and still expired: check the station clock'),
+  WX_QUOTA_EXCEEDED: t('今日接口调用次数已达上限', "Today's API call quota is used up", '已停止调用，队列保留；配额重置后（次日）自动继续，或在开放平台申请提高额度', 'Calls stopped and the queue is kept; it resumes when the quota resets (next day), or ask for a higher quota on the Open Platform'),
+  WX_API_UNAUTHORIZED: t('该 AppID 没有此接口的权限', 'This AppID is not authorised for this API', '在开放平台为该移动应用开通“小程序硬件框架”能力', 'Enable the Mini-Program hardware framework (WMPF) capability for this mobile app on the Open Platform'),
+  WX_HOSTAPP_NOT_REGISTERED: t('该 hostAppId 未注册为硬件设备应用', 'This hostAppId is not registered for devices', '在开放平台为该移动应用完成硬件框架的注册', 'Register this mobile app for the hardware framework on the Open Platform'),
+  WX_PUSH_BAD_PARAMS: t('推送参数错误', 'The push parameters are invalid', '检查 push_token 与消息内容', 'Check the push_token and the message'),
+  WX_PUSH_TOO_LONG: t('推送内容超过 5KB', 'The push message is over 5 KB', '缩短消息（当前 {bytes} 字节，上限 5120）', 'Shorten the message ({bytes} bytes now, 5120 allowed)'),
+  WX_PUSH_TOKEN_INVALID: t('push_token 无效或已过期', 'The push_token is invalid or expired', '让设备重新获取 push_token（WMPFDeviceApi.getPushToken）', 'Have the device fetch a fresh push_token (WMPFDeviceApi.getPushToken)'),
+  WX_INVALID_ARGS: t('平台拒绝了请求参数', 'The platform rejected the request parameters', '检查：{detail}', 'Check: {detail}'),
+  WX_PLATFORM_ERROR: t('微信平台返回错误 {errcode}', 'The WeChat platform answered error {errcode}', '平台说明：{errmsg}', 'The platform said: {errmsg}'),
+
+  // ── the network ──────────────────────────────────────────────────────────
+  NET_UNREACHABLE: t('无法连接服务器 {host}', 'Cannot reach the server {host}', '检查网络；记录已保存在本机，联网后可继续', 'Check the network; records are kept on this station and continue once online'),
+  NET_TIMEOUT: t('服务器 {host} 无响应（超时）', 'The server {host} did not answer in time', '检查网络后重试', 'Check the network and try again'),
+  NET_HTTP_STATUS: t('服务器返回 HTTP {status}', 'The server answered HTTP {status}', '稍后重试', 'Try again later'),
+  NET_BAD_RESPONSE: t('服务器的应答无法解析', 'The server sent an answer that could not be read', '检查 WXPROV_API_BASE 是否指向微信接口', 'Check that WXPROV_API_BASE points at the WeChat API'),
+
+  // ── createproduct's one-intent rule ─────────────────────────────────────
+  PRODUCT_CREATE_OUTCOME_UNKNOWN: t('创建产品的请求已发出但没有收到应答，不确定是否已创建', 'The create-product request went out but no answer came back: the product may or may not exist', '先在微信平台确认；确认未创建后加 --force 重新创建（该接口有频率限制，不会自动重试）', 'Check on the WeChat platform first; if it was not created, run again with --force (createproduct is rate-limited and is never retried on its own)'),
+  PRODUCT_CREATE_PENDING: t('同名产品有一次结果不明的创建请求（{when}）', 'A create-product request for the same names has an unknown outcome ({when})', '先在微信平台确认；确认未创建后加 --force', 'Check on the WeChat platform first; if it was not created, add --force'),
+  PRODUCT_NOT_FOUND: t('本机没有产品 {product_id} 的记录', 'No product {product_id} is recorded on this station', '用 wxprov product list 查看，或先创建/登记该产品', 'See wxprov product list, or create/record the product first'),
+
+  // ── settings and input ───────────────────────────────────────────────────
+  CONFIG_MISSING: t('缺少设置 {name}', 'The setting {name} is missing', '设置环境变量 {name}（或在应用的设置页填写）', 'Set the environment variable {name} (or fill it in on the app setup screen)'),
+  CONFIG_INVALID: t('设置 {name} 无效：{detail}', 'The setting {name} is invalid: {detail}', '允许的值：{allowed}', 'Allowed: {allowed}'),
+  INPUT_INVALID: t('{field} 无效：{detail}', '{field} is invalid: {detail}', '允许的值：{allowed}', 'Allowed: {allowed}'),
+  INPUT_MISSING: t('缺少 {field}', '{field} is missing', '用法：{usage}', 'Usage: {usage}'),
+  INPUT_UNKNOWN_COMMAND: t('未知命令：{command}', 'Unknown command: {command}', '运行 wxprov help 查看命令', 'Run wxprov help to see the commands'),
+  INPUT_BAD_DEVICE_ID: t('设备 ID 无效（第 {line} 行）：{detail}', 'Invalid device id (line {line}): {detail}', '设备 ID 只能含 0-9 A-Z a-z _ -，最长 128 字节', 'A device id holds only 0-9 A-Z a-z _ - and at most 128 bytes'),
+  INPUT_BAD_APPID: t('小程序 AppID 无效：{appid}', 'Invalid mini-program AppID: {appid}', '小程序 AppID 为 wx 加 16 位十六进制字符', 'A mini-program AppID is wx followed by 16 hex digits'),
+  INPUT_MSG_TOO_LARGE: t('推送消息有 {bytes} 字节，超过 5KB 上限', 'The push message is {bytes} bytes, over the 5 KB limit', '缩短到 5120 字节以内（UTF-8，中文每字 3 字节）', 'Shorten it to 5120 bytes or fewer (UTF-8; a Chinese character is 3 bytes)'),
+  FILE_UNREADABLE: t('无法读取文件 {path}', 'Cannot read the file {path}', '检查路径和权限（{detail}）', 'Check the path and permissions ({detail})'),
+
+  // ── keys and signatures ──────────────────────────────────────────────────
+  KEY_PASSPHRASE_REQUIRED: t('需要私钥口令', 'A passphrase for the private keys is needed', '设置环境变量 WXPROV_KEY_PASSPHRASE（私钥只以加密形式保存）', 'Set WXPROV_KEY_PASSPHRASE (private keys are only ever stored encrypted)'),
+  KEY_UNSEAL_FAILED: t('无法解密产品 {product_id} 的私钥', 'Cannot decrypt the private key of product {product_id}', '口令不对，或私钥由另一台电脑/另一种方式加密', 'Wrong passphrase, or the key was sealed on another computer or by another method'),
+  KEY_NOT_FOUND: t('产品 {product_id} 没有密钥{version}', 'Product {product_id} has no key{version}', '先运行 wxprov key create 或 key import', 'Run wxprov key create or key import first'),
+  KEY_BAD_PEM: t('无法读取私钥：{detail}', 'Cannot read the private key: {detail}', '需要 PEM 格式的 prime256v1 私钥（PKCS#8 或 EC PRIVATE KEY）', 'A PEM prime256v1 private key is needed (PKCS#8 or EC PRIVATE KEY)'),
+  KEY_NOT_P256: t('密钥不是 P-256（prime256v1）：{detail}', 'The key is not P-256 (prime256v1): {detail}', '用 openssl ecparam -name prime256v1 -genkey 生成', 'Make one with openssl ecparam -name prime256v1 -genkey'),
+  KEY_VERSION_EXISTS: t('产品 {product_id} 已有密钥版本 {key_version}', 'Product {product_id} already has key version {key_version}', '换一个版本号，或使用已有密钥', 'Use another version, or the key already there'),
+  KEY_EXPORT_PRIVATE_REFUSED: t('私钥不能导出', 'Private keys cannot be exported', '使用 --public 导出公钥', 'Use --public to export the public key'),
+  KEY_REGISTER_UNFINISHED: t('产品 {product_id} 有一把已生成但未确认注册的公钥', 'Product {product_id} has a generated key whose registration was not confirmed', '再次运行 wxprov key create 会重新提交同一把公钥', 'Run wxprov key create again: it resubmits the same public key'),
+  SIGNATURE_INVALID: t('签名与设备 ID 不匹配', 'The signature does not match the device id', '确认产品、密钥版本和设备 ID 是否正确', 'Check the product, the key version and the device id'),
+  SIGNATURE_MALFORMED: t('签名格式错误：{detail}', 'The signature is malformed: {detail}', '签名应为一行 base64（无换行）的 DER 编码 ECDSA 签名', 'A signature is one line of base64 (no line breaks) of a DER ECDSA signature'),
+
+  // ── the station itself ───────────────────────────────────────────────────
+  STORE_FAILED: t('本机数据库出错：{detail}', 'The station database failed: {detail}', '检查磁盘空间与 WXPROV_HOME 的权限', 'Check disk space and the permissions of WXPROV_HOME'),
+  INTERNAL: t('内部错误：{detail}', 'Internal error: {detail}', '请把日志发给工程师', 'Send the log to an engineer'),
+} as const satisfies Record<string, CodeText>;
+
+export type ErrorCode = keyof typeof CODES;

@@ -1,0 +1,142 @@
+import type { KeyObject } from 'node:crypto';
+import type { CoreContext } from '../context.js';
+import { WxError } from '../errors/wx-error.js';
+import { deviceIdProblem } from '../ids/validate.js';
+import { ProductService } from '../products/product-service.js';
+import {
+  generateKeyPair,
+  parsePrivateKeyPem,
+  parsePublicKeyPem,
+  privateKeyDer,
+  privateKeyFromDer,
+  publicKeyPem,
+  signDeviceId,
+  verifyDeviceId,
+} from './ecdsa.js';
+import { KeyStore, type KeyRow } from './key-store.js';
+
+export interface KeyResult {
+  product_id: number;
+  key_version: number;
+  public_key_pem: string;
+}
+
+/** A product's key ready to sign with: unsealed once, held in memory only. */
+export interface Signer {
+  product_id: number;
+  key_version: number;
+  sign(deviceId: string): string;
+}
+
+export class KeyService {
+  private readonly keys: KeyStore;
+  private readonly products: ProductService;
+
+  constructor(private readonly ctx: CoreContext) {
+    this.keys = new KeyStore(ctx.db);
+    this.products = new ProductService(ctx);
+  }
+
+  /**
+   * Generate a P-256 pair and register its public half. The sealed key is stored *before*
+   * registerpubkey, so an answer lost on the way never orphans a registered key: the next
+   * run resubmits the same public key instead of minting another.
+   */
+  async create(productId: number): Promise<KeyResult> {
+    const sealer = this.ctx.sealer();
+    const client = this.ctx.wechat();
+    let pending = this.keys.pendingRegistration(productId);
+    if (!pending) {
+      const pair = generateKeyPair();
+      const row: KeyRow = {
+        product_id: productId,
+        key_version: null,
+        public_key_pem: publicKeyPem(pair.publicKey),
+        sealed_private_key: sealer.seal(privateKeyDer(pair.privateKey)),
+        origin: 'created',
+        state: 'registering',
+        created_at: this.ctx.now().toISOString(),
+        created_by: this.ctx.actor,
+      };
+      const rowid = this.ctx.db.transaction(() => {
+        this.products.ensureRecorded(productId);
+        return this.keys.insert(row);
+      })();
+      pending = { ...row, rowid };
+    }
+    const { key_version } = await client.registerPubkey(productId, pending.public_key_pem);
+    if (this.keys.get(productId, key_version)) throw new WxError('KEY_VERSION_EXISTS', { product_id: productId, key_version });
+    this.keys.activate(pending.rowid, key_version);
+    this.ctx.log.info('key.create', { product_id: productId, key_version });
+    return { product_id: productId, key_version, public_key_pem: pending.public_key_pem };
+  }
+
+  /** An existing private key (e.g. from the platform's own script), already registered as key_version. */
+  import(productId: number, keyVersion: number, pem: string): KeyResult {
+    const priv = parsePrivateKeyPem(pem);
+    if (this.keys.get(productId, keyVersion)) throw new WxError('KEY_VERSION_EXISTS', { product_id: productId, key_version: keyVersion });
+    const pub = publicKeyPem(priv);
+    const sealed = this.ctx.sealer().seal(privateKeyDer(priv));
+    this.ctx.db.transaction(() => {
+      this.products.ensureRecorded(productId);
+      this.keys.insert({
+        product_id: productId,
+        key_version: keyVersion,
+        public_key_pem: pub,
+        sealed_private_key: sealed,
+        origin: 'imported',
+        state: 'active',
+        created_at: this.ctx.now().toISOString(),
+        created_by: this.ctx.actor,
+      });
+    })();
+    this.ctx.log.info('key.import', { product_id: productId, key_version: keyVersion });
+    return { product_id: productId, key_version: keyVersion, public_key_pem: pub };
+  }
+
+  private row(productId: number, keyVersion?: number): KeyRow {
+    const row = this.keys.get(productId, keyVersion);
+    if (!row) {
+      if (keyVersion === undefined && this.keys.pendingRegistration(productId)) {
+        throw new WxError('KEY_REGISTER_UNFINISHED', { product_id: productId });
+      }
+      throw new WxError('KEY_NOT_FOUND', { product_id: productId, version: keyVersion === undefined ? '' : ` v${keyVersion}` });
+    }
+    return row;
+  }
+
+  exportPublic(productId: number, keyVersion?: number): KeyResult {
+    const r = this.row(productId, keyVersion);
+    return { product_id: productId, key_version: r.key_version as number, public_key_pem: r.public_key_pem };
+  }
+
+  list(productId?: number) {
+    return this.keys.list(productId);
+  }
+
+  signer(productId: number, keyVersion?: number): Signer {
+    const r = this.row(productId, keyVersion);
+    let priv: KeyObject;
+    try {
+      priv = privateKeyFromDer(this.ctx.sealer().unseal(r.sealed_private_key));
+    } catch (e) {
+      if (e instanceof WxError && e.code === 'KEY_PASSPHRASE_REQUIRED') throw e;
+      throw new WxError('KEY_UNSEAL_FAILED', { product_id: productId }, { cause: e });
+    }
+    return {
+      product_id: productId,
+      key_version: r.key_version as number,
+      sign: (deviceId) => {
+        const problem = deviceIdProblem(deviceId);
+        if (problem) throw new WxError('INPUT_BAD_DEVICE_ID', { line: 1, detail: problem });
+        return signDeviceId(priv, productId, deviceId);
+      },
+    };
+  }
+
+  verify(productId: number, deviceId: string, signature: string, keyVersion?: number): { valid: boolean; key_version: number } {
+    const r = this.row(productId, keyVersion);
+    const valid = verifyDeviceId(parsePublicKeyPem(r.public_key_pem), productId, deviceId, signature);
+    return { valid, key_version: r.key_version as number };
+  }
+}

@@ -1,0 +1,60 @@
+import type { Db } from '../db/open.js';
+
+export interface KeyRow {
+  product_id: number;
+  key_version: number | null;
+  public_key_pem: string;
+  sealed_private_key: Buffer;
+  origin: 'created' | 'imported';
+  state: 'registering' | 'active';
+  created_at: string;
+  created_by: string;
+}
+
+export type KeyInfo = Omit<KeyRow, 'sealed_private_key'>;
+
+const INFO_COLS = 'product_id, key_version, public_key_pem, origin, state, created_at, created_by';
+
+/** Product key pairs; the private half only ever sealed. */
+export class KeyStore {
+  constructor(private readonly db: Db) {}
+
+  insert(row: KeyRow): number {
+    return Number(
+      this.db
+        .prepare(
+          `INSERT INTO product_keys (product_id, key_version, public_key_pem, sealed_private_key, origin, state, created_at, created_by)
+           VALUES (@product_id, @key_version, @public_key_pem, @sealed_private_key, @origin, @state, @created_at, @created_by)`,
+        )
+        .run(row).lastInsertRowid,
+    );
+  }
+
+  /** A key generated but whose registerpubkey answer never arrived: resubmitted, never regenerated. */
+  pendingRegistration(productId: number): (KeyRow & { rowid: number }) | undefined {
+    return this.db
+      .prepare("SELECT rowid, * FROM product_keys WHERE product_id = ? AND state = 'registering' ORDER BY rowid DESC LIMIT 1")
+      .get(productId) as (KeyRow & { rowid: number }) | undefined;
+  }
+
+  activate(rowid: number, keyVersion: number): void {
+    this.db.prepare("UPDATE product_keys SET key_version = ?, state = 'active' WHERE rowid = ?").run(keyVersion, rowid);
+  }
+
+  /** The given version, or the newest active one. */
+  get(productId: number, keyVersion?: number): KeyRow | undefined {
+    const sql =
+      keyVersion === undefined
+        ? "SELECT * FROM product_keys WHERE product_id = ? AND state = 'active' ORDER BY key_version DESC LIMIT 1"
+        : "SELECT * FROM product_keys WHERE product_id = ? AND state = 'active' AND key_version = ?";
+    const args = keyVersion === undefined ? [productId] : [productId, keyVersion];
+    return this.db.prepare(sql).get(...args) as KeyRow | undefined;
+  }
+
+  list(productId?: number): KeyInfo[] {
+    const where = productId === undefined ? '' : 'WHERE product_id = ?';
+    return this.db
+      .prepare(`SELECT ${INFO_COLS} FROM product_keys ${where} ORDER BY product_id, key_version`)
+      .all(...(productId === undefined ? [] : [productId])) as KeyInfo[];
+  }
+}

@@ -7,5 +7,6 @@ export default defineConfig({
     hookTimeout: 30_000,
     // Crash and CLI tests spawn real processes; two cores, so keep the pool small.
     maxWorkers: 2,
+    reporters: ['default', './test/summary-reporter.ts'],
   },
 });

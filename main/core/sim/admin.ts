@@ -12,6 +12,7 @@ export interface AdminControls {
   clearFaults(): void;
   expireTokens(): void;
   revokeTokens(): void;
+  issuedTokens(): string[];
   registerPushToken(token: string, info?: { expireAt?: number }): void;
 }
 
@@ -54,6 +55,9 @@ export async function handleAdmin(req: IncomingMessage, res: ServerResponse, pat
     case 'DELETE /__sim/faults':
       c.clearFaults();
       sendJson(res, 200, { ok: true });
+      return;
+    case 'GET /__sim/tokens':
+      sendJson(res, 200, c.issuedTokens());
       return;
     case 'POST /__sim/expire-tokens':
       c.expireTokens();

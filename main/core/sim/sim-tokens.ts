@@ -57,6 +57,11 @@ export class SimTokens {
     return 0;
   }
 
+  /** Every token ever handed out: lets a test scan logs and files for them. */
+  all(): string[] {
+    return [...this.issued.keys()];
+  }
+
   expireAll(): void {
     for (const t of this.issued.values()) t.expired = true;
   }

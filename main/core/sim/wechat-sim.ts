@@ -172,6 +172,7 @@ export async function startWechatSim(opts: WechatSimOptions = {}): Promise<Wecha
     clearFaults: () => faults.clear(),
     expireTokens: () => tokens.expireAll(),
     revokeTokens: () => tokens.revokeAll(),
+    issuedTokens: () => tokens.all(),
     registerPushToken: (token: string, info: { expireAt?: number } = {}) => void state.pushTokens.set(token, info),
   };
 

@@ -1,5 +1,4 @@
 import type { Writable } from 'node:stream';
-import { once } from 'node:events';
 import { csvRow } from '../ids/csv.js';
 import type { IdFileShape, IdRow } from '../ids/id-file.js';
 import { deviceIdProblem } from '../ids/validate.js';
@@ -27,9 +26,10 @@ export async function batchSign(
   let extra: string[] = [];
   const flush = async () => {
     if (buf.length === 0) return;
+    if (out.errored) throw out.errored;
     const ok = out.write(buf.join(''));
     buf = [];
-    if (!ok) await once(out, 'drain');
+    if (!ok) await drained(out);
   };
   for await (const row of rows) {
     if (!headerDone) {
@@ -49,4 +49,29 @@ export async function batchSign(
   if (!headerDone) buf.push('device_id,signature\n');
   await flush();
   return summary;
+}
+
+/**
+ * Resolves on 'drain'; rejects when the stream has failed or closes first. A stream that
+ * errored between two writes has already emitted 'error' and will never emit 'drain', so
+ * waiting on 'drain' alone (events.once) would hang the batch forever.
+ */
+function drained(out: Writable): Promise<void> {
+  if (out.errored) return Promise.reject(out.errored);
+  if (out.destroyed) return Promise.reject(new Error('the output stream was closed before the batch finished'));
+  return new Promise((resolve, reject) => {
+    const settle = (err?: Error | null) => {
+      out.off('drain', onDrain);
+      out.off('error', onError);
+      out.off('close', onClose);
+      if (err) reject(err);
+      else resolve();
+    };
+    const onDrain = () => settle();
+    const onError = (e: Error) => settle(e);
+    const onClose = () => settle(out.errored ?? new Error('the output stream was closed before the batch finished'));
+    out.on('drain', onDrain);
+    out.on('error', onError);
+    out.on('close', onClose);
+  });
 }

@@ -16,8 +16,12 @@ export function generateKeyPair(): KeyPair {
   return crypto.generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
 }
 
-/** The public key as the platform's registerpubkey wants it: SPKI PEM, header and footer kept. */
-export const publicKeyPem = (k: KeyObject): string => k.export({ type: 'spki', format: 'pem' }).toString();
+/**
+ * The public key as the platform's registerpubkey wants it: SPKI PEM, header and footer kept.
+ * Given a private key, its public half (KeyObject.export refuses 'spki' on a private key).
+ */
+export const publicKeyPem = (k: KeyObject): string =>
+  (k.type === 'private' ? crypto.createPublicKey(k) : k).export({ type: 'spki', format: 'pem' }).toString();
 
 /** PKCS#8 DER: what gets sealed at rest (never written in clear). */
 export const privateKeyDer = (k: KeyObject): Buffer => k.export({ type: 'pkcs8', format: 'der' });

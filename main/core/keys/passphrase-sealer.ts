@@ -27,13 +27,15 @@ export class PassphraseSealer implements Sealer {
 
   unseal(sealed: Buffer): Buffer {
     const f = unframe(sealed);
-    if (!f || f.kind !== KIND) throw new WxError('KEY_UNSEAL_FAILED', { product_id: '?' });
+    // A truncated body would otherwise reach createDecipheriv/setAuthTag as a short iv or tag
+    // and escape as a raw TypeError (or be accepted as a truncated GCM tag).
+    if (!f || f.kind !== KIND || f.body.length < 44) throw new WxError('KEY_UNSEAL_FAILED', { product_id: '?' });
     const salt = f.body.subarray(0, 16);
     const iv = f.body.subarray(16, 28);
     const tag = f.body.subarray(28, 44);
     const ct = f.body.subarray(44);
     const key = crypto.scryptSync(this.passphrase, salt, 32, SCRYPT);
-    const d = crypto.createDecipheriv('aes-256-gcm', key, iv);
+    const d = crypto.createDecipheriv('aes-256-gcm', key, iv, { authTagLength: 16 });
     d.setAuthTag(tag);
     try {
       return Buffer.concat([d.update(ct), d.final()]);

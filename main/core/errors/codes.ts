@@ -72,6 +72,17 @@ export const CODES = {
   SIGNATURE_INVALID: t('签名与设备 ID 不匹配', 'The signature does not match the device id', '确认产品、密钥版本和设备 ID 是否正确', 'Check the product, the key version and the device id'),
   SIGNATURE_MALFORMED: t('签名格式错误：{detail}', 'The signature is malformed: {detail}', '签名应为一行 base64（无换行）的 DER 编码 ECDSA 签名', 'A signature is one line of base64 (no line breaks) of a DER ECDSA signature'),
 
+  // ── the device registry and sync ─────────────────────────────────────────
+  DEVICE_ID_DUPLICATE: t('设备 ID {device_id} 已存在（产品 {product_id}）', 'Device id {device_id} already exists (product {product_id})', '每个设备 ID 只能使用一次；换一个 ID', 'Each device id is used once only; use another id'),
+  DEVICE_NOT_FOUND: t('没有设备 {device_id} 的记录', 'No record of device {device_id}', '用 wxprov devices search 查找', 'Look it up with wxprov devices search'),
+  DEVICE_STATE_INVALID: t('设备 {device_id} 当前为 {status}，不能{action}', 'Device {device_id} is {status} and cannot be {action}', '查看记录中的状态', 'Check its state in the records'),
+  TEMPLATE_INVALID: t('设备 ID 模板无效：{detail}', 'The device id template is invalid: {detail}', '可用：字母数字 _ - 与 {station} {date:YYMMDD} {seq:N} {hwid} {sn}，例如 FR{station}{date:YYMMDD}{seq:6}', 'Use letters, digits, _ - and {station} {date:YYMMDD} {seq:N} {hwid} {sn}, e.g. FR{station}{date:YYMMDD}{seq:6}'),
+  TEMPLATE_NEEDS_VALUE: t('模板需要 {token}，但没有提供', 'The template needs {token} but none was given', '{hint}', '{hint}'),
+  SEQUENCE_EXHAUSTED: t('序号已用完（{digits} 位）', 'The sequence is used up ({digits} digits)', '在模板中加大 {seq:N} 的位数', 'Use more digits in {seq:N} in the template'),
+  PRODUCT_MODEL_MISSING: t('产品 {product_id} 没有型号（model_name）', 'Product {product_id} has no model name', '运行 wxprov product add --product {product_id} --model <型号>', 'Run wxprov product add --product {product_id} --model <model_name>'),
+  SETTING_INVALID: t('设置 {key} 的值无效：{value}', 'Invalid value for setting {key}: {value}', '允许的值：{allowed}', 'Allowed: {allowed}'),
+  SYNC_PAUSED: t('同步已暂停到 {until}：{reason}', 'Sync is paused until {until}: {reason}', '记录都保留在本机队列中，到时自动继续', 'Everything stays queued on this station and resumes then'),
+
   // ── the station itself ───────────────────────────────────────────────────
   STORE_FAILED: t('本机数据库出错：{detail}', 'The station database failed: {detail}', '检查磁盘空间与 WXPROV_HOME 的权限', 'Check disk space and the permissions of WXPROV_HOME'),
   INTERNAL: t('内部错误：{detail}', 'Internal error: {detail}', '请把日志发给工程师', 'Send the log to an engineer'),

@@ -9,6 +9,8 @@ export interface ProductRow {
   created_at: string;
   created_by: string;
   origin: 'created' | 'recorded';
+  /** Device id template (migration 0003); null means the default. */
+  id_template?: string | null;
 }
 
 export interface ProductNames {

@@ -1,7 +1,11 @@
 import type { Command } from '../command.js';
 import { demoCommand } from './demo.js';
 import { keyCreateCommand, keyExportCommand, keyImportCommand, keyListCommand } from './key.js';
-import { bindCommand, productAddCommand, productCreateCommand, productListCommand } from './product.js';
+import { bindCommand, productAddCommand, productCreateCommand, productListCommand, productSetCommand } from './product.js';
+import { configCommand } from './config.js';
+import { devicesAddCommand, devicesAllocateCommand, devicesSearchCommand } from './devices.js';
+import { recordsCommand } from './records.js';
+import { queueCommand, syncCommand } from './sync.js';
 import { pushCommand } from './push.js';
 import { signCommand, verifyCommand } from './sign.js';
 import { simWechatCommand } from './sim.js';
@@ -12,6 +16,7 @@ export const COMMANDS: readonly Command[] = [
   productCreateCommand,
   productAddCommand,
   productListCommand,
+  productSetCommand,
   keyCreateCommand,
   keyImportCommand,
   keyExportCommand,
@@ -20,6 +25,13 @@ export const COMMANDS: readonly Command[] = [
   verifyCommand,
   bindCommand,
   pushCommand,
+  configCommand,
+  devicesAddCommand,
+  devicesAllocateCommand,
+  devicesSearchCommand,
+  syncCommand,
+  queueCommand,
+  recordsCommand,
   simWechatCommand,
   demoCommand,
 ];

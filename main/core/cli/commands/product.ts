@@ -1,4 +1,6 @@
 import { ProductService, type ProductView } from '../../products/product-service.js';
+import { Registry } from '../../registry/registry.js';
+import { optStr } from '../args.js';
 import { productId, str } from '../args.js';
 import { JSON_OPT, type Command } from '../command.js';
 import { printJson, printTable } from '../output.js';
@@ -74,5 +76,30 @@ export const bindCommand: Command = {
     const r = await new ProductService(io.context()).bind(productId(v, usage), str(v, 'appid', usage));
     if (v.json) printJson(io.stdout, { ok: true, ...r });
     else io.stdout.write(`bound ${r.appid} to product ${r.product_id}\n`);
+  },
+};
+
+const SET_USAGE = 'wxprov product set --product <id> [--model <model_name>] [--id-template <template>] [--json]';
+
+export const productSetCommand: Command = {
+  path: ['product', 'set'],
+  usage: SET_USAGE,
+  summary: 'Change a product\'s model name or device id template (e.g. FR{station}{date:YYMMDD}{seq:6})',
+  options: { ...JSON_OPT, product: { type: 'string' }, model: { type: 'string' }, 'id-template': { type: 'string' } },
+  async run(v, _p, io) {
+    const ctx = io.context();
+    const pid = productId(v, SET_USAGE);
+    const svc = new ProductService(ctx);
+    svc.require(pid);
+    const model = optStr(v, 'model');
+    const template = optStr(v, 'id-template');
+    ctx.db.transaction(() => {
+      if (model !== undefined) svc.ensureRecorded(pid, { model_name: str(v, 'model', SET_USAGE) });
+      if (template !== undefined) new Registry(ctx).setTemplate(pid, template);
+    })();
+    const row = svc.require(pid);
+    const doc = { ...svc.view(row), id_template: row.id_template ?? null };
+    if (v.json) printJson(io.stdout, doc);
+    else io.stdout.write(`${summary(doc)}, id template ${doc.id_template ?? '(default {station}{date:YYMMDD}{seq:6})'}\n`);
   },
 };

@@ -1,5 +1,9 @@
 import type { Migration } from '../migration.js';
 import { m0001 } from './0001-products.js';
+import { m0002 } from './0002-settings.js';
+import { m0003 } from './0003-devices.js';
+import { m0004 } from './0004-outbox.js';
+import { m0005 } from './0005-audit.js';
 
 /** Every schema version, oldest first. Add a file and a test per version; never edit a shipped one. */
-export const MIGRATIONS: readonly Migration[] = [m0001];
+export const MIGRATIONS: readonly Migration[] = [m0001, m0002, m0003, m0004, m0005];

@@ -1,0 +1,61 @@
+import type { Writable } from 'node:stream';
+import type { Db } from '../db/open.js';
+import { csvRow } from '../ids/csv.js';
+import { writeAll } from '../util/write-all.js';
+
+export const RECORD_COLUMNS = [
+  'device_id',
+  'product_id',
+  'key_version',
+  'signature',
+  'hwid',
+  'status',
+  'station',
+  'port',
+  'created_at',
+  'synced_at',
+  'sn',
+  'operator',
+  'last_error',
+] as const;
+
+export interface RecordFilter {
+  product_id?: number;
+  /** ISO date or timestamp; rows created at or after it. */
+  since?: string;
+}
+
+/**
+ * Streams the ledger without loading it: one statement iterated row by row, written in
+ * chunks with backpressure. CSV is for Excel/WPS (UTF-8 BOM so Chinese text opens right,
+ * every field quoted so ids with leading zeros stay text-like); JSON is one array.
+ */
+export async function exportRecords(db: Db, filter: RecordFilter, format: 'csv' | 'json', out: Writable): Promise<number> {
+  const where: string[] = [];
+  const args: (string | number)[] = [];
+  if (filter.product_id !== undefined) {
+    where.push('product_id = ?');
+    args.push(filter.product_id);
+  }
+  if (filter.since !== undefined) {
+    where.push('created_at >= ?');
+    args.push(filter.since);
+  }
+  const sql = `SELECT ${RECORD_COLUMNS.join(', ')} FROM devices ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY created_at, id`;
+  let n = 0;
+  let buf: string[] = [];
+  const flush = async () => {
+    if (buf.length) await writeAll(out, buf.join(''));
+    buf = [];
+  };
+  buf.push(format === 'csv' ? '\uFEFF' + csvRow([...RECORD_COLUMNS], true) + '\r\n' : '[');
+  for (const row of db.prepare(sql).iterate(...args) as Iterable<Record<string, string | number | null>>) {
+    if (format === 'csv') buf.push(csvRow(RECORD_COLUMNS.map((c) => row[c]), true) + '\r\n');
+    else buf.push((n === 0 ? '\n' : ',\n') + JSON.stringify(row));
+    n++;
+    if (buf.length >= 1000) await flush();
+  }
+  buf.push(format === 'csv' ? '' : n === 0 ? ']\n' : '\n]\n');
+  await flush();
+  return n;
+}

@@ -23,6 +23,13 @@ export interface SyncOptions {
 /** Answers that mean "something in this batch is wrong": split it to find the culprit. */
 const SPLIT_ON = new Set<ErrorCode>(['WX_INVALID_ARGS', 'WX_PLATFORM_ERROR', 'INPUT_BAD_DEVICE_ID']);
 
+/** Why the platform refused one id, in words an engineer can act on (its own errmsg when it gave one). */
+function refusal(e: unknown): string {
+  if (!isWxError(e)) return String(e);
+  const said = typeof e.params.errmsg === 'string' && e.params.errmsg ? e.params.errmsg : e.message;
+  return `${e.code}${e.errcode !== undefined ? ` (${e.errcode})` : ''}: ${said}`;
+}
+
 /** The daily quota resets at midnight Beijing time (UTC+8). */
 export function nextQuotaReset(now: Date): Date {
   const beijing = new Date(now.getTime() + 8 * 3600_000);
@@ -69,7 +76,7 @@ export async function syncOnce(ctx: CoreContext, opts: SyncOptions = {}): Promis
       const code = isWxError(e) ? e.code : 'INTERNAL';
       if (SPLIT_ON.has(code)) {
         if (rows.length === 1) {
-          outbox.markFailed(rows[0], isWxError(e) ? `${e.code}${e.errcode !== undefined ? ` (${e.errcode})` : ''}: ${e.message}` : String(e), ctx.now().toISOString());
+          outbox.markFailed(rows[0], refusal(e), ctx.now().toISOString());
           result.failed++;
           progress();
           return;

@@ -13,6 +13,7 @@ export interface AdminControls {
   expireTokens(): void;
   revokeTokens(): void;
   issuedTokens(): string[];
+  rejectDeviceIds(ids: string[]): void;
   registerPushToken(token: string, info?: { expireAt?: number }): void;
 }
 
@@ -67,6 +68,15 @@ export async function handleAdmin(req: IncomingMessage, res: ServerResponse, pat
       c.revokeTokens();
       sendJson(res, 200, { ok: true });
       return;
+    case 'POST /__sim/reject-device-ids': {
+      if (!Array.isArray(body.ids) || !body.ids.every((x) => typeof x === 'string')) {
+        sendJson(res, 400, { error: 'ids must be an array of strings' });
+        return;
+      }
+      c.rejectDeviceIds(body.ids as string[]);
+      sendJson(res, 200, { ok: true });
+      return;
+    }
     case 'POST /__sim/push-tokens': {
       if (typeof body.token !== 'string' || body.token === '') {
         sendJson(res, 400, { error: 'token is required' });

@@ -79,6 +79,7 @@ function addDevice(body: Body, env: RuntimeEnv): Answer {
   for (const d of list) {
     const problem = typeof d === 'string' ? deviceIdProblem(d) : 'not a string';
     if (problem) return fail(40097, `invalid args: device_id ${JSON.stringify(d)} ${problem}`);
+    if (env.state.rejectDeviceIds.has(d)) return fail(40097, `invalid args: device_id ${JSON.stringify(d)} is not allowed`);
   }
   for (const d of list as string[]) p.device_ids.add(d);
   p.model_names.add(body.model_name);

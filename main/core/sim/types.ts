@@ -59,11 +59,13 @@ export interface SimState {
   calls: SimCall[];
   /** push_token → when it stops being valid (ms epoch), if ever. */
   pushTokens: Map<string, { expireAt?: number }>;
+  /** Ids adddevice refuses (the platform does, e.g. for an id owned by another account): a batch holding one fails whole. */
+  rejectDeviceIds: Set<string>;
   nextProductId: number;
 }
 
 export function newSimState(): SimState {
-  return { products: new Map(), pushes: [], calls: [], pushTokens: new Map(), nextProductId: 20001 };
+  return { products: new Map(), pushes: [], calls: [], pushTokens: new Map(), rejectDeviceIds: new Set(), nextProductId: 20001 };
 }
 
 /** The state as plain JSON, for GET /__sim/state (Maps and Sets do not serialise). */
@@ -82,6 +84,7 @@ export function stateToJson(s: SimState) {
     pushes: s.pushes,
     calls: s.calls,
     push_tokens: [...s.pushTokens.entries()].map(([token, info]) => ({ token, ...info })),
+    reject_device_ids: [...s.rejectDeviceIds],
   };
 }
 

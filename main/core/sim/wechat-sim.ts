@@ -48,6 +48,8 @@ export interface WechatSim {
   expireTokens(): void;
   /** Tokens issued so far answer 40001 from now on. */
   revokeTokens(): void;
+  /** adddevice refuses batches holding any of these ids (errcode 40097 naming the id). */
+  rejectDeviceIds(ids: string[]): void;
   registerPushToken(token: string, info?: { expireAt?: number }): void;
   onPush(listener: (p: { push_token: string; msg: string }) => void): () => void;
   close(): Promise<void>;
@@ -173,6 +175,7 @@ export async function startWechatSim(opts: WechatSimOptions = {}): Promise<Wecha
     expireTokens: () => tokens.expireAll(),
     revokeTokens: () => tokens.revokeAll(),
     issuedTokens: () => tokens.all(),
+    rejectDeviceIds: (ids: string[]) => ids.forEach((d) => state.rejectDeviceIds.add(d)),
     registerPushToken: (token: string, info: { expireAt?: number } = {}) => void state.pushTokens.set(token, info),
   };
 

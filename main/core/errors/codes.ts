@@ -83,6 +83,23 @@ export const CODES = {
   SETTING_INVALID: t('设置 {key} 的值无效：{value}', 'Invalid value for setting {key}: {value}', '允许的值：{allowed}', 'Allowed: {allowed}'),
   SYNC_PAUSED: t('同步已暂停到 {until}：{reason}', 'Sync is paused until {until}: {reason}', '记录都保留在本机队列中，到时自动继续', 'Everything stays queued on this station and resumes then'),
 
+  // ── serial ports and units (WXP/1) ──────────────────────────────────────
+  PORT_NOT_FOUND: t('找不到串口 {port}', 'Serial port {port} was not found', '检查 USB 线和转接器是否插好；用 wxprov ports 查看可用串口', 'Check the USB cable and adapter; see the ports with wxprov ports'),
+  PORT_ACCESS_DENIED: t('没有权限打开串口 {port}', 'No permission to open serial port {port}', 'Linux：把当前用户加入 dialout 组（sudo usermod -aG dialout $USER）后重新登录', 'Linux: add this user to the dialout group (sudo usermod -aG dialout $USER) and log in again'),
+  PORT_BUSY: t('串口 {port} 被其他程序占用', 'Serial port {port} is in use by another program', '关闭占用它的程序（串口助手、另一个工位程序）后重试', 'Close the program holding it (a serial terminal, another station) and try again'),
+  PORT_VANISHED: t('串口 {port} 已断开', 'Serial port {port} went away', '检查 USB 线；重新插好后会自动继续', 'Check the USB cable; it resumes once plugged back in'),
+  PORT_OPEN_FAILED: t('无法打开串口 {port}：{detail}', 'Cannot open serial port {port}: {detail}', '检查串口设置（波特率）与转接器', 'Check the port settings (baud rate) and the adapter'),
+  DEVICE_NO_ANSWER: t('设备在“{step}”步骤没有应答（{tries} 次）', 'The unit did not answer at step {step} ({tries} tries)', '检查设备是否上电、接线与波特率；若设备被拔出，插回后会用同一个 ID 继续', 'Check power, wiring and baud rate; if it was unplugged, plug it back and it resumes with the same id'),
+  DEVICE_BAD_CRC: t('设备在“{step}”步骤的应答校验错误（{tries} 次）', 'The unit answered with a bad CRC at step {step} ({tries} tries)', '检查接线与干扰、波特率', 'Check the wiring, interference and baud rate'),
+  DEVICE_ERROR: t('设备在“{step}”步骤报错 {device_code}{msg}', 'The unit reported {device_code} at step {step}{msg}', '{hint}', '{hint}'),
+  DEVICE_PROTOCOL: t('设备协议版本 {proto} 不受支持', 'The unit speaks protocol version {proto}, not 1', '更新设备固件到支持 WXP/1 的版本', 'Update the firmware to one that speaks WXP/1'),
+  DEVICE_BAD_ANSWER: t('设备在“{step}”步骤的应答不完整：{detail}', 'The unit gave an incomplete answer at step {step}: {detail}', '检查设备固件的 WXP/1 实现', "Check the firmware's WXP/1 implementation"),
+  DEVICE_MISMATCH: t('回读的 {field} 与写入的不一致', 'The read-back {field} differs from what was written', '设备存储可能有问题；换一台设备或检查固件', 'The unit storage may be faulty; try another unit or check the firmware'),
+  DEVICE_SIGNATURE_BAD: t('回读的签名无法用产品公钥验证', "The read-back signature does not verify with the product's public key", '检查产品与密钥版本；这台设备不能出货', 'Check the product and key version; this unit must not ship'),
+  DEVICE_NOT_LOCKED: t('提交后设备状态是 {state}，不是 locked', 'After COMMIT the unit reports state {state}, not locked', '设备没有保存身份；检查固件的 COMMIT 实现', "The unit did not keep its identity; check the firmware's COMMIT"),
+  DEVICE_LOCKED_OTHER: t('设备已锁定为产品 {product_id}，不是本产品', 'The unit is locked to product {product_id}, not this one', '工程师可用 --erase 清除开发机', 'An engineer can clear a development unit with --erase'),
+  PUSH_TEST_FAILED: t('推送测试失败：{detail}', 'The push test failed: {detail}', '检查设备联网与小程序绑定', 'Check that the unit is online and the mini program is bound'),
+
   // ── the station itself ───────────────────────────────────────────────────
   STORE_FAILED: t('本机数据库出错：{detail}', 'The station database failed: {detail}', '检查磁盘空间与 WXPROV_HOME 的权限', 'Check disk space and the permissions of WXPROV_HOME'),
   INTERNAL: t('内部错误：{detail}', 'Internal error: {detail}', '请把日志发给工程师', 'Send the log to an engineer'),

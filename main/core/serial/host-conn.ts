@@ -1,0 +1,141 @@
+import { WxError } from '../errors/wx-error.js';
+import { encodeFrame, field, parseLine, type Frame } from './frame.js';
+import { LineSplitter } from './line-splitter.js';
+import type { Link } from './link.js';
+
+export interface Diagnostics {
+  /** Lines that were neither frames nor `#` logs (boot banners, garbage). */
+  noise: number;
+  badcrc: number;
+  logs: number;
+  overlong: number;
+}
+
+export interface Answer {
+  ok: boolean;
+  frame: Frame;
+  /** ERR's code=, e.g. LOCKED, DENIED, BADCRC. */
+  code?: string;
+  msg?: string;
+}
+
+export interface RequestOptions {
+  /** The step this exchange belongs to, for the failure message. */
+  step: string;
+  timeoutMs: number;
+  tries: number;
+}
+
+/**
+ * The host end of WXP/1 on one link: sends a request, waits for exactly its answer
+ * (`OK <VERB>` / `ERR <VERB>`), and treats everything else for what it is: `#` lines are
+ * device logs, `EVENT` frames go to listeners, anything else is counted as noise. A bad
+ * CRC, a device's `ERR ... code=BADCRC` or silence is a failed exchange, tried again.
+ */
+export class HostConn {
+  readonly diagnostics: Diagnostics = { noise: 0, badcrc: 0, logs: 0, overlong: 0 };
+  private waiter?: (p: ReturnType<typeof parseLine>) => void;
+  private closedErr?: Error;
+  private readonly events = new Set<(f: Frame) => void>();
+  private readonly logs = new Set<(text: string) => void>();
+  private readonly closeWaiters = new Set<(e: Error) => void>();
+  private readonly unsubs: (() => void)[] = [];
+
+  constructor(readonly link: Link) {
+    const splitter = new LineSplitter(
+      (line) => this.onLine(line),
+      () => this.diagnostics.overlong++,
+    );
+    this.unsubs.push(link.onData((c) => splitter.push(c)));
+    this.unsubs.push(
+      link.onClose((err) => {
+        this.closedErr = err ?? new WxError('PORT_VANISHED', { port: link.path });
+        for (const w of this.closeWaiters) w(this.closedErr);
+      }),
+    );
+  }
+
+  get closed(): boolean {
+    return this.closedErr !== undefined;
+  }
+
+  onEvent(cb: (f: Frame) => void): () => void {
+    this.events.add(cb);
+    return () => void this.events.delete(cb);
+  }
+
+  onLog(cb: (text: string) => void): () => void {
+    this.logs.add(cb);
+    return () => void this.logs.delete(cb);
+  }
+
+  private onLine(line: string): void {
+    const p = parseLine(line);
+    if (p.kind === 'log') {
+      this.diagnostics.logs++;
+      for (const cb of this.logs) cb(p.text);
+      return;
+    }
+    if (p.kind === 'noise') {
+      if (line.trim() !== '') this.diagnostics.noise++;
+      return;
+    }
+    if (p.kind === 'badcrc') this.diagnostics.badcrc++;
+    if (p.kind === 'frame' && p.frame.verb === 'EVENT') {
+      for (const cb of this.events) cb(p.frame);
+      return;
+    }
+    this.waiter?.(p);
+  }
+
+  /** One exchange, tried up to `tries` times; throws a WxError naming the step when it cannot complete. */
+  async request(verb: string, fields: Record<string, string | number> = {}, o: RequestOptions): Promise<Answer> {
+    const line = encodeFrame(verb, fields) + '\n';
+    let badcrc = 0;
+    for (let attempt = 1; attempt <= o.tries; attempt++) {
+      if (this.closedErr) throw this.closedErr;
+      const outcome = await this.once(verb, line, o.timeoutMs);
+      if (outcome === 'timeout') continue;
+      if (outcome === 'badcrc') {
+        badcrc++;
+        continue;
+      }
+      if (!outcome.ok && outcome.code === 'BADCRC') {
+        badcrc++; // our request reached it corrupted
+        continue;
+      }
+      return outcome;
+    }
+    if (badcrc > 0) throw new WxError('DEVICE_BAD_CRC', { step: o.step, tries: o.tries });
+    throw new WxError('DEVICE_NO_ANSWER', { step: o.step, tries: o.tries });
+  }
+
+  private once(verb: string, line: string, timeoutMs: number): Promise<Answer | 'timeout' | 'badcrc'> {
+    return new Promise((resolve, reject) => {
+      const done = (v: Answer | 'timeout' | 'badcrc' | Error) => {
+        clearTimeout(timer);
+        this.waiter = undefined;
+        this.closeWaiters.delete(onClose);
+        if (v instanceof Error) reject(v);
+        else resolve(v);
+      };
+      const onClose = (e: Error) => done(e);
+      const timer = setTimeout(() => done('timeout'), timeoutMs);
+      this.closeWaiters.add(onClose);
+      this.waiter = (p) => {
+        if (p.kind === 'badcrc') return done('badcrc');
+        if (p.kind !== 'frame') return;
+        const f = p.frame;
+        // Only the answer to this request; a late answer to an earlier one is ignored.
+        if ((f.verb === 'OK' || f.verb === 'ERR') && f.subject === verb) {
+          done({ ok: f.verb === 'OK', frame: f, code: field(f, 'code'), msg: field(f, 'msg') });
+        }
+      };
+      this.link.write(line).catch((e) => done(e instanceof WxError ? e : new WxError('PORT_VANISHED', { port: this.link.path }, { cause: e })));
+    });
+  }
+
+  dispose(): void {
+    for (const u of this.unsubs) u();
+  }
+}

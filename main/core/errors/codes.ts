@@ -100,6 +100,10 @@ export const CODES = {
   DEVICE_LOCKED_OTHER: t('设备已锁定为产品 {product_id}，不是本产品', 'The unit is locked to product {product_id}, not this one', '工程师可用 --erase 清除开发机', 'An engineer can clear a development unit with --erase'),
   PUSH_TEST_FAILED: t('推送测试失败：{detail}', 'The push test failed: {detail}', '检查设备联网与小程序绑定', 'Check that the unit is online and the mini program is bound'),
 
+  // ── the device simulator (wxprov sim device) ────────────────────────────
+  SIM_NEEDS_SOCAT: t('模拟设备需要 socat，但本机没有安装', 'The device simulator needs socat, which is not installed', '安装 socat：apt-get install socat（macOS：brew install socat）', 'Install socat: apt-get install socat (macOS: brew install socat)'),
+  SIM_PTY_FAILED: t('无法在 {link} 创建虚拟串口：{detail}', 'Cannot create a pseudo-terminal at {link}: {detail}', '换一个 --link 路径（所在目录须存在且可写，不能是已有的普通文件）', 'Use another --link path (its folder must exist and be writable, and it must not be an existing regular file)'),
+
   // ── the station itself ───────────────────────────────────────────────────
   STORE_FAILED: t('本机数据库出错：{detail}', 'The station database failed: {detail}', '检查磁盘空间与 WXPROV_HOME 的权限', 'Check disk space and the permissions of WXPROV_HOME'),
   INTERNAL: t('内部错误：{detail}', 'Internal error: {detail}', '请把日志发给工程师', 'Send the log to an engineer'),

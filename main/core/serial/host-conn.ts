@@ -123,7 +123,9 @@ export class HostConn {
       const timer = setTimeout(() => done('timeout'), timeoutMs);
       this.closeWaiters.add(onClose);
       this.waiter = (p) => {
-        if (p.kind === 'badcrc') return done('badcrc');
+        // Only a corrupted *answer* fails the exchange: the tail of a boot line cut off when
+        // the port was opened (serialport flushes the tty) can look like a bad frame too.
+        if (p.kind === 'badcrc') return p.verb === 'OK' || p.verb === 'ERR' ? done('badcrc') : undefined;
         if (p.kind !== 'frame') return;
         const f = p.frame;
         // Only the answer to this request; a late answer to an earlier one is ignored.

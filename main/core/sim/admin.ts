@@ -2,7 +2,7 @@ import crypto from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { parseFault } from './faults.js';
 import { parseJsonObject, readBody, sendJson } from './http-util.js';
-import type { Fault, SimStateJson } from './types.js';
+import type { Fault, SimPush, SimStateJson } from './types.js';
 
 /** What the admin routes may do to a running simulator. */
 export interface AdminControls {
@@ -15,6 +15,8 @@ export interface AdminControls {
   issuedTokens(): string[];
   rejectDeviceIds(ids: string[]): void;
   registerPushToken(token: string, info?: { expireAt?: number }): void;
+  /** The pushes sent to one token, from its `after`-th on (0-based, in arrival order). */
+  pushesFor(token: string, after: number): SimPush[];
 }
 
 const sameSecret = (a: string, b: string): boolean => {
@@ -85,6 +87,19 @@ export async function handleAdmin(req: IncomingMessage, res: ServerResponse, pat
       const expireAt = typeof body.expireAt === 'number' ? body.expireAt : undefined;
       c.registerPushToken(body.token, { expireAt });
       sendJson(res, 200, { ok: true });
+      return;
+    }
+    case 'GET /__sim/pushes': {
+      // For a simulated unit in another process: its pushes, polled with after = how many it has seen.
+      const q = new URL(req.url ?? '/', 'http://127.0.0.1').searchParams;
+      const token = q.get('token');
+      const after = q.get('after') ?? '0';
+      if (!token || !/^\d{1,9}$/.test(after)) {
+        sendJson(res, 400, { error: 'token is required; after must be a whole number' });
+        return;
+      }
+      const pushes = c.pushesFor(token, Number(after));
+      sendJson(res, 200, { pushes, next: Number(after) + pushes.length });
       return;
     }
     default:

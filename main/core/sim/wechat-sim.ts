@@ -177,9 +177,10 @@ export async function startWechatSim(opts: WechatSimOptions = {}): Promise<Wecha
     issuedTokens: () => tokens.all(),
     rejectDeviceIds: (ids: string[]) => ids.forEach((d) => state.rejectDeviceIds.add(d)),
     registerPushToken: (token: string, info: { expireAt?: number } = {}) => void state.pushTokens.set(token, info),
+    pushesFor: (token: string, after: number) => state.pushes.filter((p) => p.push_token === token).slice(after),
   };
 
-  const { stateJson: _internal, ...simControls } = controls;
+  const { stateJson: _internal, pushesFor: _route, ...simControls } = controls;
   return {
     url: `http://127.0.0.1:${port}`,
     ...simControls,

@@ -5,10 +5,12 @@ import { bindCommand, productAddCommand, productCreateCommand, productListComman
 import { configCommand } from './config.js';
 import { devicesAddCommand, devicesAllocateCommand, devicesSearchCommand } from './devices.js';
 import { recordsCommand } from './records.js';
+import { flashCommand, portsCommand, stationCommand } from './serial.js';
 import { queueCommand, syncCommand } from './sync.js';
 import { pushCommand } from './push.js';
 import { signCommand, verifyCommand } from './sign.js';
 import { simWechatCommand } from './sim.js';
+import { simDeviceCommand } from './sim-device.js';
 import { tokenCommand } from './token.js';
 
 export const COMMANDS: readonly Command[] = [
@@ -32,6 +34,10 @@ export const COMMANDS: readonly Command[] = [
   syncCommand,
   queueCommand,
   recordsCommand,
+  flashCommand,
+  stationCommand,
+  portsCommand,
   simWechatCommand,
+  simDeviceCommand,
   demoCommand,
 ];

@@ -1,0 +1,129 @@
+import { WxError } from '../../errors/wx-error.js';
+import { HostConn } from '../../serial/host-conn.js';
+import { filterPorts, listPorts, resolvePort } from '../../serial/ports.js';
+import { provisionUnit, type UnitResult } from '../../serial/provision.js';
+import { openSerialLink } from '../../serial/serial-link.js';
+import { runStation } from '../../serial/station.js';
+import { optInt, optStr, productId, str } from '../args.js';
+import { JSON_OPT, type Command } from '../command.js';
+import { printJson, printTable } from '../output.js';
+
+const FLASH_USAGE = 'wxprov flash --port <path> --product <id> [--baud 115200] [--device-id <d> | --sn <scanned>] [--erase] [--push-test] [--json]';
+
+/** The contract's keys first, then the details an engineer wants. */
+const unitDoc = (u: UnitResult) => ({
+  result: u.result,
+  device_id: u.device_id,
+  hwid: u.hwid,
+  port: u.port,
+  step: u.step,
+  reason: u.reason,
+  reason_zh: u.reason_zh,
+  code: u.code,
+  product_id: u.product_id,
+  key_version: u.key_version,
+  push_test: u.push_test ? u.push_test.result : null,
+  ms: u.ms,
+});
+
+const unitLine = (u: UnitResult) =>
+  `${u.result.padEnd(8)} ${u.port}  device_id ${u.device_id ?? '-'}  hwid ${u.hwid ?? '-'}  step ${u.step}${u.push_test ? `  push ${u.push_test.result}` : ''}${u.reason ? `  — ${u.reason}` : ''}`;
+
+export const flashCommand: Command = {
+  path: ['flash'],
+  usage: FLASH_USAGE,
+  summary: 'Provision the one unit on a port (exit 0 only on PASS or EXISTING)',
+  options: {
+    ...JSON_OPT,
+    port: { type: 'string' },
+    product: { type: 'string' },
+    baud: { type: 'string' },
+    'device-id': { type: 'string' },
+    sn: { type: 'string' },
+    erase: { type: 'boolean' },
+    'push-test': { type: 'boolean' },
+  },
+  async run(v, _p, io) {
+    const pid = productId(v, FLASH_USAGE);
+    const spec = str(v, 'port', FLASH_USAGE);
+    if (v['device-id'] !== undefined && v.sn !== undefined) throw new WxError('INPUT_INVALID', { field: '--device-id | --sn', detail: 'both given', allowed: 'one of them' });
+    const ctx = io.context();
+    const link = await openSerialLink(await resolvePort(spec), optInt(v, 'baud', 300, 4_000_000) ?? 115200);
+    const conn = new HostConn(link);
+    conn.onLog((t) => !v.json && io.stderr.write(`# ${t}\n`));
+    try {
+      const u = await provisionUnit(
+        ctx,
+        conn,
+        { product_id: pid, device_id: optStr(v, 'device-id'), sn: optStr(v, 'sn'), erase: v.erase === true, push_test: v['push-test'] === true },
+        (e) => !v.json && io.stderr.write(`  ${e.step}…\n`),
+      );
+      if (v.json) printJson(io.stdout, unitDoc(u));
+      else io.stdout.write(unitLine(u) + '\n');
+      return u.result === 'FAIL' ? 1 : 0;
+    } finally {
+      conn.dispose();
+      await link.close();
+    }
+  },
+};
+
+const STATION_USAGE = 'wxprov station --port <path> [--port <path> ...] --product <id> [--baud 115200] [--count <n>] [--push-test] [--json]';
+
+export const stationCommand: Command = {
+  path: ['station'],
+  usage: STATION_USAGE,
+  summary: 'Run the line: every port its own loop, one result line per unit (until Ctrl-C, or --count units)',
+  options: {
+    ...JSON_OPT,
+    port: { type: 'string', multiple: true },
+    product: { type: 'string' },
+    baud: { type: 'string' },
+    count: { type: 'string' },
+    'push-test': { type: 'boolean' },
+  },
+  async run(v, _p, io) {
+    const pid = productId(v, STATION_USAGE);
+    const specs = (v.port as string[] | undefined) ?? [];
+    if (specs.length === 0) throw new WxError('INPUT_MISSING', { field: '--port', usage: STATION_USAGE });
+    const baud = optInt(v, 'baud', 300, 4_000_000) ?? 115200;
+    const ctx = io.context();
+    const stop = new AbortController();
+    void io.interrupted.then(() => stop.abort());
+    const r = await runStation(ctx, specs.map((spec) => ({ spec, baud })), {
+      product_id: pid,
+      push_test: v['push-test'] === true,
+      count: optInt(v, 'count', 1),
+      signal: stop.signal,
+      onEvent: (e) => {
+        if (e.type === 'unit') {
+          // One line per unit, written as it happens: a supervisor can tail it.
+          io.stdout.write((v.json ? JSON.stringify({ ...unitDoc(e.unit), counters: e.counters }) : unitLine(e.unit)) + '\n');
+        } else if (!v.json && e.type === 'port' && e.state !== 'opening') {
+          io.stderr.write(`${e.port}: ${e.state}${e.error ? ` (${e.error.code}: ${e.error.message_en})` : ''}\n`);
+        }
+      },
+    });
+    if (!v.json) {
+      for (const c of r.counters) io.stderr.write(`${c.port}: pass ${c.pass}, fail ${c.fail}, existing ${c.existing}, pass rate ${c.pass_rate === null ? '-' : (c.pass_rate * 100).toFixed(1) + '%'}\n`);
+    }
+    return r.units.some((u) => u.result === 'FAIL') ? 1 : 0;
+  },
+};
+
+export const portsCommand: Command = {
+  path: ['ports'],
+  usage: 'wxprov ports [--vid <hex>] [--pid <hex>] [--json]',
+  summary: 'The serial ports this station sees (path, USB VID/PID, serial number, location)',
+  options: { ...JSON_OPT, vid: { type: 'string' }, pid: { type: 'string' } },
+  async run(v, _p, io) {
+    const ports = filterPorts(await listPorts(), { vid: optStr(v, 'vid'), pid: optStr(v, 'pid') });
+    if (v.json) return void printJson(io.stdout, { ports });
+    if (ports.length === 0) return void io.stdout.write('no serial ports found (USB-serial adapters show up as /dev/ttyUSB*, /dev/ttyACM* or COMn)\n');
+    printTable(
+      io.stdout,
+      ['path', 'vid', 'pid', 'serial', 'manufacturer', 'location'],
+      ports.map((p) => [p.path, p.vendorId, p.productId, p.serialNumber, p.manufacturer, p.location]),
+    );
+  },
+};

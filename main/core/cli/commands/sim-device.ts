@@ -1,0 +1,78 @@
+import path from 'node:path';
+import { WxError } from '../../errors/wx-error.js';
+import { openPtyPair } from '../../serial/pty.js';
+import { DEVICE_FAULTS, httpPushHook, isDeviceFault, jsonFileStore, memoryStore, SimDevice } from '../../sim/device/index.js';
+import { optInt, optStr, str } from '../args.js';
+import { JSON_OPT, type Command } from '../command.js';
+
+const USAGE =
+  'wxprov sim device --link <path> [--hwid <h>] [--fault noise|badcrc|pull|silent|locked|erase-denied|flash|proto2] [--state <file.json>] [--wechat <sim url> --sim-admin <token>] [--commit-ms <n>] [--json]';
+const HWID_RE = /^[\x21-\x29\x2b-\x7e]{1,64}$/;
+
+/**
+ * A simulated WXP/1 unit on a pseudo-terminal: the station opens --link as it would a USB
+ * serial adapter. Every request and answer goes to stderr. With --state the unit's hwid and
+ * committed identity survive a restart; with --wechat and --sim-admin its TOKEN and EVENT
+ * PUSH go through a running `wxprov sim wechat`.
+ */
+export const simDeviceCommand: Command = {
+  path: ['sim', 'device'],
+  usage: USAGE,
+  summary: 'Run a simulated WXP/1 unit on a pseudo-terminal at --link (prints the path first); needs socat',
+  options: {
+    ...JSON_OPT,
+    link: { type: 'string' },
+    hwid: { type: 'string' },
+    fault: { type: 'string' },
+    state: { type: 'string' },
+    wechat: { type: 'string' },
+    'sim-admin': { type: 'string' },
+    'commit-ms': { type: 'string' },
+  },
+  async run(v, _p, io) {
+    const link = path.resolve(str(v, 'link', USAGE));
+    const fault = optStr(v, 'fault');
+    if (fault !== undefined && !isDeviceFault(fault)) throw new WxError('INPUT_INVALID', { field: '--fault', detail: fault, allowed: DEVICE_FAULTS.join(', ') });
+    const hwid = optStr(v, 'hwid');
+    if (hwid !== undefined && !HWID_RE.test(hwid)) throw new WxError('INPUT_INVALID', { field: '--hwid', detail: hwid, allowed: '1-64 printable ASCII characters, no spaces or *' });
+    const commitMs = optInt(v, 'commit-ms', 0, 600_000);
+    const wechat = optStr(v, 'wechat');
+    const adminToken = optStr(v, 'sim-admin');
+    if (wechat !== undefined && !adminToken) throw new WxError('INPUT_MISSING', { field: '--sim-admin', usage: USAGE });
+    if (adminToken !== undefined && !wechat) throw new WxError('INPUT_MISSING', { field: '--wechat', usage: USAGE });
+    if (wechat !== undefined && !/^https?:\/\/[^\s/]+/.test(wechat)) throw new WxError('INPUT_INVALID', { field: '--wechat', detail: wechat, allowed: 'the URL `wxprov sim wechat` printed, http://127.0.0.1:PORT' });
+
+    const statePath = optStr(v, 'state');
+    const store = statePath ? jsonFileStore(path.resolve(statePath)) : memoryStore();
+    try {
+      await store.load();
+    } catch (e) {
+      throw new WxError('INPUT_INVALID', { field: '--state', detail: (e as Error).message, allowed: 'a state file written by wxprov sim device, or a path that does not exist yet' });
+    }
+
+    const log = (line: string) => void io.stderr.write(line + '\n');
+    const push = wechat && adminToken ? httpPushHook({ url: wechat, adminToken, onError: (e) => log(`! push poll failed: ${e.message}`) }) : undefined;
+    const pty = await openPtyPair(link);
+    let device: SimDevice | undefined;
+    try {
+      device = new SimDevice(pty.link, { hwid, fault, store, push, log, commitMs });
+      await device.start().catch((e: unknown) => {
+        // Only the store can fail here: the state file's folder is not writable, the disk is full.
+        throw new WxError('INPUT_INVALID', { field: '--state', detail: e instanceof Error ? e.message : String(e), allowed: 'a writable path' });
+      });
+      // The link path is the first line on purpose: scripts read it with `head -1`.
+      if (v.json) io.stdout.write(JSON.stringify({ link, hwid: device.hwid, fault: fault ?? null }) + '\n');
+      else {
+        io.stdout.write(`${link}\n`);
+        io.stdout.write(`Simulated unit ${device.hwid}${fault ? ` (fault ${fault})` : ''} on ${link}: open that path as the serial port (Ctrl-C to stop)\n`);
+      }
+      const gone = new Promise<'gone'>((resolve) => pty.link.onClose(() => resolve('gone')));
+      const why = await Promise.race([io.interrupted.then(() => 'interrupted' as const), gone]);
+      if (why === 'gone') throw new WxError('SIM_PTY_FAILED', { link, detail: 'socat exited' });
+    } finally {
+      device?.stop();
+      push?.close();
+      await pty.close();
+    }
+  },
+};

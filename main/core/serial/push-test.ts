@@ -1,0 +1,53 @@
+import crypto from 'node:crypto';
+import type { CoreContext } from '../context.js';
+import { WxError, toPayload } from '../errors/wx-error.js';
+import { field } from './frame.js';
+import type { HostConn } from './host-conn.js';
+
+export interface PushTestResult {
+  result: 'PASS' | 'FAIL';
+  nonce: string;
+  reason: string | null;
+  reason_zh: string | null;
+  ms: number;
+}
+
+/**
+ * The optional end-of-line test: the unit's push_token (TOKEN) → pushappmsg with a fresh
+ * nonce → the unit must report `EVENT PUSH` carrying that nonce. Proves the identity works
+ * end to end: activated, online, reachable through the platform.
+ */
+export async function runPushTest(ctx: CoreContext, conn: HostConn, o: { answerMs: number; tries: number; waitMs: number }): Promise<PushTestResult> {
+  const started = Date.now();
+  const nonce = crypto.randomBytes(8).toString('hex');
+  const fail = (e: unknown): PushTestResult => {
+    const p = toPayload(e);
+    const detail = `${p.code}: ${p.message_en}`;
+    const w = new WxError('PUSH_TEST_FAILED', { detail }).toPayload();
+    return { result: 'FAIL', nonce, reason: `${w.message_en}. ${w.hint_en}`, reason_zh: `${w.message_zh}。${w.hint_zh}`, ms: Date.now() - started };
+  };
+  let stop = () => {};
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    const tok = await conn.request('TOKEN', {}, { step: 'push-test', timeoutMs: o.answerMs, tries: o.tries });
+    const pushToken = tok.ok ? field(tok.frame, 'push_token') : undefined;
+    if (!pushToken) throw new WxError('DEVICE_ERROR', { step: 'push-test', device_code: tok.code ?? 'BADANSWER', msg: '', hint: 'The unit must be activated and online' });
+    const arrived = new Promise<void>((resolve, reject) => {
+      timer = setTimeout(() => reject(new WxError('DEVICE_NO_ANSWER', { step: 'push-test', tries: 1 })), o.waitMs);
+      stop = conn.onEvent((f) => {
+        if (f.subject !== 'PUSH') return;
+        const msg = Buffer.from(field(f, 'msg') ?? '', 'base64').toString('utf8');
+        if (msg.includes(nonce)) resolve();
+      });
+    });
+    arrived.catch(() => {}); // awaited below; a push call failing first must not leave it unhandled
+    await ctx.wechat().pushAppMsg(pushToken, JSON.stringify({ wxprov_push_test: nonce }));
+    await arrived;
+    return { result: 'PASS', nonce, reason: null, reason_zh: null, ms: Date.now() - started };
+  } catch (e) {
+    return fail(e);
+  } finally {
+    clearTimeout(timer);
+    stop();
+  }
+}

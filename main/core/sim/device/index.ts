@@ -1,0 +1,15 @@
+export { SimDevice, DEFAULT_FW, type SimDeviceOptions } from './sim-device.js';
+export { memoryStore, jsonFileStore, type DeviceStore, type DeviceRecord } from './store.js';
+export { wechatPushHook, httpPushHook, type HttpPushHookOptions } from './push-hook.js';
+export { checkWrite } from './identity.js';
+export {
+  IDENTITY_KEYS,
+  DEVICE_FAULTS,
+  PRELOCKED_IDENTITY,
+  isDeviceFault,
+  type Identity,
+  type IdentityKey,
+  type DeviceState,
+  type DeviceFault,
+  type PushHook,
+} from './types.js';

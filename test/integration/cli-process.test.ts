@@ -48,7 +48,7 @@ describe('wxprov as a process', () => {
     expect(r.code).toBe(0);
     expect(r.json.ok).toBe(true);
     expect(r.json.steps.map((s: { step: string }) => s.step)).toEqual(
-      expect.arrayContaining(['token', 'product create', 'key create', 'bind', 'push', 'push over 5 KB']),
+      expect.arrayContaining(['token', 'product create', 'key create', 'bind', 'push', 'push over 5 KB', 'units', 'station', 'on the units', 'sync', 'records']),
     );
     expect(r.json.steps.every((s: { ok: boolean }) => s.ok)).toBe(true);
   });

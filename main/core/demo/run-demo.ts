@@ -7,6 +7,13 @@ import { WxError, isWxError } from '../errors/wx-error.js';
 import { KeyService } from '../keys/key-service.js';
 import { ProductService } from '../products/product-service.js';
 import { startWechatSim } from '../sim/wechat-sim.js';
+import { PassThrough } from 'node:stream';
+import { exportRecords } from '../registry/records.js';
+import { Registry } from '../registry/registry.js';
+import { syncOnce } from '../registry/sync.js';
+import { openPtyPair, type PtyPair } from '../serial/pty.js';
+import { runStation } from '../serial/station.js';
+import { SimDevice, wechatPushHook } from '../sim/device/index.js';
 
 export interface DemoStep {
   step: string;
@@ -24,8 +31,10 @@ export interface DemoReport {
 }
 
 /**
- * The whole API flow against the built-in simulator, in a throwaway data dir: what a
- * newcomer runs first to see every piece work without an account or hardware.
+ * The whole flow on the simulators, in a throwaway data dir: the API (token, product, key,
+ * bind, sign, push), then the line (two simulated units on pseudo-terminals flashed at once
+ * with the push test), sync and records. What a newcomer runs first to see every piece work
+ * without an account or hardware.
  */
 export async function runDemo(opts: { keep?: boolean; onStep?: (s: DemoStep) => void } = {}): Promise<DemoReport> {
   const sim = await startWechatSim();
@@ -41,6 +50,8 @@ export async function runDemo(opts: { keep?: boolean; onStep?: (s: DemoStep) => 
     actor: 'demo',
   });
   const report: DemoReport = { ok: true, api_base: sim.url, home, steps: [] };
+  const ptys: PtyPair[] = [];
+  const devices: SimDevice[] = [];
   const step = async <T>(name: string, fn: () => Promise<T> | T, describe: (v: T) => string): Promise<T | undefined> => {
     try {
       const v = await fn();
@@ -95,8 +106,56 @@ export async function runDemo(opts: { keep?: boolean; onStep?: (s: DemoStep) => 
       }
       throw new Error('an oversize message was sent');
     }, (m) => `refused before sending: ${m}`);
+
+    // ── the line: two simulated units on pseudo-terminals, flashed at once ──
+    const registry = new Registry(ctx);
+    await step('station setup', () => {
+      registry.settings.set('station_code', 'D1', ctx.now().toISOString(), ctx.actor);
+      return registry.setTemplate(p.product_id, 'DM{station}{date:YYMMDD}{seq:4}');
+    }, (t) => `station code D1, id template ${t}`);
+    const units = await step('units', async () => {
+      const made = [];
+      for (const n of [1, 2]) {
+        const pty = await openPtyPair(path.join(home, `ttyDEMO${n}`));
+        ptys.push(pty);
+        const dev = await SimDevice.boot(pty.link, { push: wechatPushHook(sim), commitMs: 50 });
+        devices.push(dev);
+        made.push({ port: pty.path, hwid: dev.hwid });
+      }
+      return made;
+    }, (u) => u.map((x) => `${x.port} (hwid ${x.hwid})`).join(', '));
+    if (!units) return report;
+    const line = await step('station', async () => {
+      const r = await runStation(ctx, units.map((u) => ({ spec: u.port })), { product_id: p.product_id, count: units.length, push_test: true });
+      const bad = r.units.find((u) => u.result !== 'PASS' || u.push_test?.result !== 'PASS');
+      if (bad) throw new Error(`${bad.port}: ${bad.result} at ${bad.step}: ${bad.reason ?? bad.push_test?.reason}`);
+      return r.units;
+    }, (us) => us.map((u) => `${u.device_id} PASS (push test PASS)`).join(', '));
+    if (!line) return report;
+    await step('on the units', () => {
+      for (const d of devices) {
+        const id = d.identity();
+        if (!id || !keys.verify(p.product_id, id.device_id, id.signature, Number(id.key_version)).valid) throw new Error(`unit ${d.hwid} holds no valid identity`);
+      }
+      return devices.map((d) => d.identity()!.device_id);
+    }, (ids) => `both units hold a committed identity that verifies (${ids.join(', ')})`);
+    await step('sync', async () => {
+      const r = await syncOnce(ctx);
+      if (r.error || r.synced !== units.length) throw new Error(r.error ? `${r.error.code}: ${r.error.message_en}` : `synced ${r.synced}`);
+      return r;
+    }, (r) => `adddevice: ${r.synced} ids in ${r.calls} call(s), pending ${r.pending}`);
+    await step('records', async () => {
+      const out = new PassThrough();
+      let csv = '';
+      out.on('data', (c) => (csv += c));
+      const n = await exportRecords(ctx.db, { product_id: p.product_id }, 'csv', out);
+      if (n !== units.length || csv.split('\r\n').slice(1, -1).some((l) => !/"verified"/.test(l))) throw new Error('the ledger does not show both units verified');
+      return n;
+    }, (n) => `ledger: ${n} units verified and synced (CSV export)`);
     return report;
   } finally {
+    for (const d of devices) d.stop();
+    for (const pty of ptys) await pty.close().catch(() => {});
     ctx.close();
     await sim.close();
     if (!opts.keep) fs.rmSync(home, { recursive: true, force: true });

@@ -1,8 +1,13 @@
 import type { KeyObject } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { Writable } from 'node:stream';
+import { createContext } from '../main/core/context.js';
 import { readIdLines, type IdFileShape } from '../main/core/ids/id-file.js';
 import { batchSign } from '../main/core/keys/batch-sign.js';
-import { signDeviceId, verifyDeviceId } from '../main/core/keys/ecdsa.js';
+import { verifyDeviceId } from '../main/core/keys/ecdsa.js';
+import { KeyService } from '../main/core/keys/key-service.js';
 import { nowS } from './timing.js';
 
 /** An id file of n rows as it arrives line by line: a `device_id,sn` header, then the ids. */
@@ -34,27 +39,56 @@ export interface BatchResult {
   ids: number;
   seconds: number;
   bytes: number;
+  /** Signing threads in the pool. */
+  poolSize: number;
+  /** Not timed: reading the key row and unsealing it (scrypt), before the pool starts. */
+  unsealSeconds: number;
+  /** CPU seconds of this process (all threads) over the timed run: cpuSeconds / seconds = cores kept busy. */
+  cpuSeconds: number;
 }
 
-/** batchSign over n generated ids (readIdLines → batchSign → a counting sink), ids per second. */
-export async function batchThroughput(key: KeyObject, publicKey: KeyObject, productId: number, n: number): Promise<BatchResult> {
-  let shape: IdFileShape | undefined;
-  const out = new CountingWritable({ highWaterMark: 64 * 1024 });
-  const start = nowS();
-  const summary = await batchSign(
-    readIdLines(generatedIdFile(n), (s) => (shape = s)),
-    () => shape,
-    (id) => signDeviceId(key, productId, id),
-    out,
-  );
-  await new Promise<void>((resolve, reject) => out.end((e?: Error | null) => (e ? reject(e) : resolve())));
-  const seconds = nowS() - start;
-  // Not timed: the run really produced what it claims.
-  if (summary.signed !== n || summary.invalid.length !== 0) throw new Error(`signed ${summary.signed} of ${n}, ${summary.invalid.length} invalid`);
-  if (out.lines !== n + 1) throw new Error(`wrote ${out.lines} lines for ${n} ids`);
-  const [id, sig, sn] = out.lastRow().split(',');
-  if (id !== `DEV-${String(n - 1).padStart(9, '0')}` || sn !== `SN${n - 1}` || !verifyDeviceId(publicKey, productId, id, sig)) {
-    throw new Error(`the last row does not check out: ${out.lastRow()}`);
+/**
+ * The CLI's `sign --file` path over n generated ids: the key imported into a throwaway station
+ * home, KeyService.batchSigner (worker pool), readIdLines → batchSign → a counting sink.
+ * Timed from the pool's creation (its workers boot inside the measure) until it is closed.
+ */
+export async function batchThroughput(
+  key: KeyObject,
+  publicKey: KeyObject,
+  productId: number,
+  n: number,
+  o: { poolSize?: number } = {},
+): Promise<BatchResult> {
+  const home = fs.mkdtempSync(path.join(os.tmpdir(), 'wxprov-bench-'));
+  const ctx = createContext({ env: { WXPROV_HOME: home, WXPROV_KEY_PASSPHRASE: 'bench-only passphrase' }, actor: 'bench' });
+  try {
+    const keys = new KeyService(ctx);
+    keys.import(productId, 1, key.export({ type: 'pkcs8', format: 'pem' }).toString());
+    let shape: IdFileShape | undefined;
+    const out = new CountingWritable({ highWaterMark: 64 * 1024 });
+    const t0 = nowS();
+    const signer = keys.batchSigner(productId, 1, o.poolSize === undefined ? {} : { size: o.poolSize });
+    const start = nowS();
+    const cpu0 = process.cpuUsage();
+    let summary;
+    try {
+      summary = await batchSign(readIdLines(generatedIdFile(n), (s) => (shape = s)), () => shape, signer, out);
+      await new Promise<void>((resolve, reject) => out.end((e?: Error | null) => (e ? reject(e) : resolve())));
+    } finally {
+      await signer.close();
+    }
+    const seconds = nowS() - start;
+    const cpu = process.cpuUsage(cpu0);
+    // Not timed: the run really produced what it claims.
+    if (summary.signed !== n || summary.invalid.length !== 0) throw new Error(`signed ${summary.signed} of ${n}, ${summary.invalid.length} invalid`);
+    if (out.lines !== n + 1) throw new Error(`wrote ${out.lines} lines for ${n} ids`);
+    const [id, sig, sn] = out.lastRow().split(',');
+    if (id !== `DEV-${String(n - 1).padStart(9, '0')}` || sn !== `SN${n - 1}` || !verifyDeviceId(publicKey, productId, id, sig)) {
+      throw new Error(`the last row does not check out: ${out.lastRow()}`);
+    }
+    return { rate: n / seconds, ids: n, seconds, bytes: out.bytes, poolSize: signer.pool_size, unsealSeconds: start - t0, cpuSeconds: (cpu.user + cpu.system) / 1e6 };
+  } finally {
+    ctx.close();
+    fs.rmSync(home, { recursive: true, force: true });
   }
-  return { rate: n / seconds, ids: n, seconds, bytes: out.bytes };
 }

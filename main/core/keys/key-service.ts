@@ -1,7 +1,7 @@
 import type { KeyObject } from 'node:crypto';
 import type { CoreContext } from '../context.js';
 import { WxError } from '../errors/wx-error.js';
-import { deviceIdProblem } from '../ids/validate.js';
+import { DEVICE_ID_RE, deviceIdProblem } from '../ids/validate.js';
 import { ProductService } from '../products/product-service.js';
 import {
   generateKeyPair,
@@ -14,6 +14,7 @@ import {
   verifyDeviceId,
 } from './ecdsa.js';
 import { KeyStore, type KeyRow } from './key-store.js';
+import { SignPool, type SignPoolOptions } from './sign-pool.js';
 
 export interface KeyResult {
   product_id: number;
@@ -26,6 +27,24 @@ export interface Signer {
   product_id: number;
   key_version: number;
   sign(deviceId: string): string;
+}
+
+/**
+ * A product's key behind a pool of signing threads, for files of ids (batchSign). Holds
+ * worker threads until close(): use KeyService.withBatchSigner, or close it in a finally.
+ */
+export interface BatchSigner {
+  product_id: number;
+  key_version: number;
+  /** Worker threads signing. */
+  pool_size: number;
+  /** Signatures for valid device ids, in order; rejects (INPUT_BAD_DEVICE_ID) if any id is invalid. */
+  signChunk(ids: string[]): Promise<string[]>;
+  /** Terminates the workers; idempotent. Chunks still in flight reject. */
+  close(): Promise<void>;
+  readonly closed: boolean;
+  /** Workers still running: 0 once close() has resolved. */
+  readonly liveWorkers: number;
 }
 
 export class KeyService {
@@ -114,15 +133,23 @@ export class KeyService {
     return this.keys.list(productId);
   }
 
-  signer(productId: number, keyVersion?: number): Signer {
-    const r = this.row(productId, keyVersion);
-    let priv: KeyObject;
+  /** The private key in clear (PKCS#8 DER), checked to be a key; only ever held in memory. */
+  private unsealed(productId: number, r: KeyRow): { der: Buffer; key: KeyObject } {
+    let der: Buffer | undefined;
     try {
-      priv = privateKeyFromDer(this.ctx.sealer().unseal(r.sealed_private_key));
+      der = this.ctx.sealer().unseal(r.sealed_private_key);
+      return { der, key: privateKeyFromDer(der) };
     } catch (e) {
+      der?.fill(0);
       if (e instanceof WxError && e.code === 'KEY_PASSPHRASE_REQUIRED') throw e;
       throw new WxError('KEY_UNSEAL_FAILED', { product_id: productId }, { cause: e });
     }
+  }
+
+  signer(productId: number, keyVersion?: number): Signer {
+    const r = this.row(productId, keyVersion);
+    const { der, key: priv } = this.unsealed(productId, r);
+    der.fill(0);
     return {
       product_id: productId,
       key_version: r.key_version as number,
@@ -132,6 +159,51 @@ export class KeyService {
         return signDeviceId(priv, productId, deviceId);
       },
     };
+  }
+
+  /**
+   * The key behind a pool of worker threads (pool size: min(available parallelism, 4) unless
+   * `o.size` says otherwise). The DER goes to the workers in memory and is zeroed here.
+   */
+  batchSigner(productId: number, keyVersion?: number, o: SignPoolOptions = {}): BatchSigner {
+    const r = this.row(productId, keyVersion);
+    const { der } = this.unsealed(productId, r);
+    let pool: SignPool;
+    try {
+      pool = new SignPool(der, productId, o);
+    } finally {
+      der.fill(0);
+    }
+    return {
+      product_id: productId,
+      key_version: r.key_version as number,
+      pool_size: pool.size,
+      signChunk: async (ids) => {
+        for (let i = 0; i < ids.length; i++) {
+          if (DEVICE_ID_RE.test(ids[i])) continue;
+          const problem = deviceIdProblem(ids[i]) ?? 'not a device id';
+          throw new WxError('INPUT_BAD_DEVICE_ID', { line: i + 1, detail: `${JSON.stringify(ids[i])}: ${problem}` });
+        }
+        return pool.signChunk(ids);
+      },
+      close: () => pool.close(),
+      get closed() {
+        return pool.closed;
+      },
+      get liveWorkers() {
+        return pool.liveWorkers;
+      },
+    };
+  }
+
+  /** Runs `fn` with a batch signer and always closes it (the workers end even when `fn` fails). */
+  async withBatchSigner<T>(productId: number, keyVersion: number | undefined, fn: (s: BatchSigner) => Promise<T>, o: SignPoolOptions = {}): Promise<T> {
+    const s = this.batchSigner(productId, keyVersion, o);
+    try {
+      return await fn(s);
+    } finally {
+      await s.close();
+    }
   }
 
   verify(productId: number, deviceId: string, signature: string, keyVersion?: number): { valid: boolean; key_version: number } {

@@ -14,8 +14,10 @@ export const signCommand: Command = {
   async run(v, _p, io) {
     const pid = productId(v, this.usage);
     const which = oneOf(v, ['device-id', 'file'], this.usage);
-    const signer = new KeyService(io.context()).signer(pid, optInt(v, 'key-version', 1));
+    const keys = new KeyService(io.context());
+    const keyVersion = optInt(v, 'key-version', 1);
     if (which === 'device-id') {
+      const signer = keys.signer(pid, keyVersion);
       const deviceId = str(v, 'device-id', this.usage);
       const signature = signer.sign(deviceId);
       if (v.json) printJson(io.stdout, { product_id: pid, key_version: signer.key_version, device_id: deviceId, signature });
@@ -23,16 +25,20 @@ export const signCommand: Command = {
       return;
     }
     // Batch: CSV on stdout even with --json (a JSON document of 100k signatures helps nobody);
-    // --json then puts the summary on stderr as one JSON line.
+    // --json then puts the summary on stderr as one JSON line. Signing runs on a pool of worker
+    // threads, closed however the batch ends so the process can exit.
+    const file = str(v, 'file', this.usage);
     let shape: IdFileShape | undefined;
-    const rows = readIdFile(str(v, 'file', this.usage), (s) => (shape = s));
-    const r = await batchSign(rows, () => shape, signer.sign, io.stdout);
+    const { r, key_version } = await keys.withBatchSigner(pid, keyVersion, async (signer) => {
+      const rows = readIdFile(file, (s) => (shape = s));
+      return { r: await batchSign(rows, () => shape, signer, io.stdout), key_version: signer.key_version };
+    });
     for (const bad of r.invalid.slice(0, 20)) {
       io.stderr.write(new WxError('INPUT_BAD_DEVICE_ID', { line: bad.line, detail: `${JSON.stringify(bad.device_id)}: ${bad.reason}` }).message + '\n');
     }
     if (r.invalid.length > 20) io.stderr.write(`... and ${r.invalid.length - 20} more invalid lines\n`);
-    const doc = { signed: r.signed, invalid: r.invalid.length, key_version: signer.key_version };
-    io.stderr.write(v.json ? JSON.stringify(doc) + '\n' : `signed ${r.signed}, invalid ${r.invalid.length} (key_version ${signer.key_version})\n`);
+    const doc = { signed: r.signed, invalid: r.invalid.length, key_version };
+    io.stderr.write(v.json ? JSON.stringify(doc) + '\n' : `signed ${r.signed}, invalid ${r.invalid.length} (key_version ${key_version})\n`);
     return r.invalid.length > 0 ? 1 : 0;
   },
 };

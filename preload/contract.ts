@@ -1,0 +1,226 @@
+/**
+ * The one IPC contract between the UI and the main process, declared once: every message is
+ * an entry below with the zod schema of its input and the type of its answer. The Electron
+ * main registers one handler per entry (channel `wxprov:<name>`), the loopback bridge of
+ * `wxprov ui` serves the same entries over HTTP, and the renderer calls them through
+ * `WxprovApi` — all three from this table, so a message cannot exist on one side only.
+ *
+ * Nothing here can return the AppSecret, an access token or a private key: the renderer can
+ * only ask main to *use* them. This file imports no Electron and no Node: types from the core
+ * are type-only imports.
+ */
+import { z } from 'zod';
+import type { ErrorPayload } from '../main/core/errors/wx-error.js';
+import type { KeyInfo } from '../main/core/keys/key-store.js';
+import type { ProductView } from '../main/core/products/product-service.js';
+import type { DevicePage } from '../main/core/registry/search.js';
+import type { QueueStats } from '../main/core/registry/outbox.js';
+import type { SyncResult } from '../main/core/registry/sync.js';
+import type { SyncStatus } from '../main/core/registry/sync-worker.js';
+import type { PortInfo } from '../main/core/serial/ports.js';
+import type { SlotCounters } from '../main/core/serial/station.js';
+import type { Step, UnitResult } from '../main/core/serial/provision.js';
+
+export type { ErrorPayload, KeyInfo, ProductView, DevicePage, QueueStats, SyncResult, SyncStatus, PortInfo, SlotCounters, Step, UnitResult };
+
+/** What crosses the edge: a value, or a stable error the UI shows in its language. */
+export type Result<T> = { ok: true; value: T } | { ok: false; error: ErrorPayload };
+
+// ── shared shapes ──────────────────────────────────────────────────────────
+
+export type Mode = 'simulation' | 'real';
+export type Locale = 'zh-CN' | 'en';
+
+export interface Slot {
+  /** What the operator sees on the tile: "1", "A", ... */
+  name: string;
+  /** A path (/dev/ttyUSB0, COM3, a pty) or `sn:<USB serial>` / `loc:<USB location>`. */
+  spec: string;
+  baud: number;
+}
+
+export interface AppState {
+  /** null until the first-run choice is made. */
+  mode: Mode | null;
+  locale: Locale;
+  api_base: string;
+  /** The AppID is not secret; whether a secret is stored is all the UI learns of it. */
+  credentials: { appid: string | null; has_secret: boolean };
+  station_code: string | null;
+  product_id: number | null;
+  slots: Slot[];
+  push_test: boolean;
+  sound: boolean;
+  /** An operator lock (PIN) is set. */
+  has_pin: boolean;
+  /** The setup screens are closed until the PIN is given. */
+  locked: boolean;
+  /** Where secrets are sealed, and whether that is really encrypted (Linux without a keyring is not). */
+  secret_storage: { kind: 'safeStorage' | 'passphrase' | 'memory'; encrypted: boolean };
+  /** Electron or the browser bridge (`wxprov ui`). */
+  shell: 'electron' | 'browser';
+  station_running: boolean;
+}
+
+export interface SlotView {
+  slot: Slot;
+  /** waiting: no unit; busy: a unit in progress; lost: the port is missing or went away. */
+  state: 'idle' | 'opening' | 'waiting' | 'busy' | 'lost';
+  step: Step | null;
+  progress: number;
+  hwid: string | null;
+  device_id: string | null;
+  last: UnitResult | null;
+  counters: SlotCounters;
+  port_error: ErrorPayload | null;
+}
+
+export interface LineStatus {
+  running: boolean;
+  slots: SlotView[];
+  /** Units finished today on this station, and how many passed. */
+  today: { total: number; pass: number; fail: number; existing: number };
+  queue: QueueStats;
+  /** A scanned barcode waiting for the next unit ({sn} in the template). */
+  pending_sn: string | null;
+}
+
+export interface LogLine {
+  t: string;
+  level: string;
+  event: string;
+  text: string;
+}
+
+// ── inputs ────────────────────────────────────────────────────────────────
+
+const productId = z.number().int().positive();
+const none = z.undefined().or(z.object({}).strict());
+
+export const schemas = {
+  // app and first run
+  'app.state': none,
+  'app.chooseMode': z.object({ mode: z.enum(['simulation', 'real']) }),
+  'app.setLocale': z.object({ locale: z.enum(['zh-CN', 'en']) }),
+  'app.setPrefs': z.object({ push_test: z.boolean().optional(), sound: z.boolean().optional() }),
+  // credentials (setup)
+  'credentials.set': z.object({ appid: z.string().regex(/^wx[0-9a-f]{16}$/i), appsecret: z.string().min(1).max(128) }),
+  'credentials.test': none,
+  // products, keys, mini programs
+  'products.list': none,
+  'products.create': z.object({
+    english_name: z.string().min(1).max(64),
+    chinese_name: z.string().min(1).max(64),
+    default_name: z.string().min(1).max(64),
+    model_name: z.string().min(1).max(64),
+    force: z.boolean().optional(),
+  }),
+  'products.record': z.object({ product_id: productId, model_name: z.string().min(1).max(64), english_name: z.string().max(64).optional(), chinese_name: z.string().max(64).optional() }),
+  'products.select': z.object({ product_id: productId }),
+  'products.setTemplate': z.object({ product_id: productId, id_template: z.string().min(1).max(128) }),
+  'keys.list': z.object({ product_id: productId }),
+  'keys.create': z.object({ product_id: productId }),
+  'keys.import': z.object({ product_id: productId, key_version: z.number().int().positive(), private_key_pem: z.string().min(1).max(8192) }),
+  'apps.bind': z.object({ product_id: productId, appid: z.string().min(1).max(64) }),
+  // the line
+  'station.setCode': z.object({ station_code: z.string().min(1).max(8) }),
+  'ports.list': none,
+  'slots.set': z.object({ slots: z.array(z.object({ name: z.string().min(1).max(16), spec: z.string().min(1).max(256), baud: z.number().int().min(300).max(4_000_000) })).max(32) }),
+  'line.start': none,
+  'line.stop': none,
+  'line.status': none,
+  'line.scan': z.object({ sn: z.string().min(1).max(128) }),
+  /** Simulation mode only: put a fresh simulated unit on a slot's fixture (a new hwid). */
+  'sim.placeUnit': z.object({ slot: z.string().min(1).max(16), fault: z.enum(['noise', 'badcrc', 'pull', 'silent', 'locked', 'flash']).optional() }),
+  // queue, sync, records
+  'queue.status': none,
+  'sync.now': none,
+  'sync.retryFailed': none,
+  'records.search': z.object({
+    product_id: productId.optional(),
+    device_id: z.string().max(129).optional(),
+    hwid: z.string().max(128).optional(),
+    status: z.enum(['allocated', 'written', 'verified', 'failed', 'void']).optional(),
+    from: z.string().max(40).optional(),
+    to: z.string().max(40).optional(),
+    limit: z.number().int().min(1).max(500).optional(),
+    cursor: z.string().max(200).optional(),
+  }),
+  'records.export': z.object({ product_id: productId.optional(), since: z.string().max(40).optional() }),
+  // tools
+  'tools.push': z.object({ push_token: z.string().min(1).max(512), msg: z.string().min(1).max(20_000) }),
+  'tools.sign': z.object({ product_id: productId, device_id: z.string().min(1).max(200), key_version: z.number().int().positive().optional() }),
+  'logs.tail': z.object({ lines: z.number().int().min(1).max(1000) }),
+  // operator lock
+  'lock.setPin': z.object({ pin: z.string().regex(/^\d{4,8}$/), current_pin: z.string().max(8).optional() }),
+  'lock.lock': none,
+  'lock.unlock': z.object({ pin: z.string().max(8) }),
+} as const;
+
+/** What each message answers. */
+export interface Outputs {
+  'app.state': AppState;
+  'app.chooseMode': AppState;
+  'app.setLocale': AppState;
+  'app.setPrefs': AppState;
+  'credentials.set': AppState;
+  'credentials.test': { mode: 'stable' | 'token'; expires_in: number };
+  'products.list': (ProductView & { id_template: string | null })[];
+  'products.create': ProductView & { existing: boolean };
+  'products.record': ProductView;
+  'products.select': AppState;
+  'products.setTemplate': { product_id: number; id_template: string; example: string };
+  'keys.list': KeyInfo[];
+  'keys.create': { product_id: number; key_version: number; public_key_pem: string };
+  'keys.import': { product_id: number; key_version: number; public_key_pem: string };
+  'apps.bind': { product_id: number; appid: string };
+  'station.setCode': AppState;
+  'ports.list': PortInfo[];
+  'slots.set': AppState;
+  'line.start': LineStatus;
+  'line.stop': LineStatus;
+  'line.status': LineStatus;
+  'line.scan': LineStatus;
+  'sim.placeUnit': { slot: string; hwid: string };
+  'queue.status': { queue: QueueStats; sync: SyncStatus };
+  'sync.now': SyncResult;
+  'sync.retryFailed': { requeued: number };
+  'records.search': DevicePage;
+  'records.export': { rows: number; file: string; /** Browser mode: where to download it. */ url: string | null };
+  'tools.push': { bytes: number };
+  'tools.sign': { product_id: number; device_id: string; key_version: number; signature: string };
+  'logs.tail': LogLine[];
+  'lock.setPin': AppState;
+  'lock.lock': AppState;
+  'lock.unlock': AppState;
+}
+
+export type InvokeName = keyof typeof schemas & keyof Outputs;
+export type Input<K extends InvokeName> = z.input<(typeof schemas)[K]>;
+export type Output<K extends InvokeName> = Outputs[K];
+export const INVOKE_NAMES = Object.keys(schemas) as InvokeName[];
+
+/** Main → renderer pushes. */
+export interface Events {
+  /** The app state changed (mode, lock, settings). */
+  app: AppState;
+  /** The line changed: a step, a result, a port lost or found. */
+  line: LineStatus;
+  /** A unit finished (for the sound and the big PASS/FAIL). */
+  unit: UnitResult & { slot: string };
+  sync: SyncStatus;
+}
+export type EventName = keyof Events;
+export const EVENT_NAMES: EventName[] = ['app', 'line', 'unit', 'sync'];
+
+export const invokeChannel = (name: InvokeName): string => `wxprov:${name}`;
+export const eventChannel = (name: EventName): string => `wxprov-event:${name}`;
+
+/** What the renderer sees as `window.wxprov`, in Electron (preload) and in the browser (bridge). */
+export interface WxprovApi {
+  invoke<K extends InvokeName>(name: K, input?: Input<K>): Promise<Result<Output<K>>>;
+  on<E extends EventName>(event: E, cb: (payload: Events[E]) => void): () => void;
+}
+
+/** The handler table main implements: one function per message, input already validated. */
+export type Handlers = { [K in InvokeName]: (input: z.output<(typeof schemas)[K]>) => Promise<Output<K>> | Output<K> };

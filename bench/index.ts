@@ -6,12 +6,13 @@
  * unknown suite name and 1 when a suite crashed.
  */
 import { keysSuite } from './keys.js';
+import { registrySuite } from './registry.js';
 import { jsonLine, renderSuite } from './report.js';
 import type { BenchSuite } from './suite.js';
 import { nowS } from './timing.js';
 
-/** Add later suites (registry, station) here. */
-const SUITES: BenchSuite[] = [keysSuite()];
+/** Add later suites (station) here. */
+const SUITES: BenchSuite[] = [keysSuite(), registrySuite()];
 
 async function main(argv: string[]): Promise<number> {
   if (argv.includes('--list') || argv.includes('--help') || argv.includes('-h')) {

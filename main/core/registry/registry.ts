@@ -66,27 +66,14 @@ export class Registry {
     let chunk: IdRow[] = [];
     const write = this.ctx.db.transaction((batch: IdRow[]) => {
       const at = this.ctx.now().toISOString();
+      const added = this.devices.insertQueued(
+        productId,
+        batch.map((r) => ({ device_id: r.device_id, sn: r.extra.sn || null, extra: Object.keys(r.extra).length ? JSON.stringify(r.extra) : null })),
+        { station, operator: this.ctx.actor, at },
+      );
       for (const r of batch) {
-        const rowId = this.devices.insert({
-          product_id: productId,
-          device_id: r.device_id,
-          key_version: null,
-          signature: null,
-          hwid: null,
-          sn: r.extra.sn || null,
-          extra: Object.keys(r.extra).length ? JSON.stringify(r.extra) : null,
-          status: 'allocated',
-          station,
-          operator: this.ctx.actor,
-          port: null,
-          created_at: at,
-        });
-        if (rowId === undefined) {
-          summary.duplicates.push({ line: r.line, device_id: r.device_id, reason: 'already in the records' });
-          continue;
-        }
-        this.devices.queue(rowId, productId, r.device_id, at);
-        summary.queued++;
+        if (added.has(r.device_id)) summary.queued++;
+        else summary.duplicates.push({ line: r.line, device_id: r.device_id, reason: 'already in the records' });
       }
     });
     for await (const r of rows) {

@@ -8,7 +8,8 @@ import { DEFAULT_TEMPLATE, parseTemplate, renderTemplate, type RenderValues } fr
  * The template rules, written again here independently of template.ts: a template is a run of
  * literal text ([0-9A-Za-z_-]) and tokens {station}, {date:FMT} (FMT one or more of
  * YYYY/YY/MM/DD), {seq:N} (N 1-12, at most once), {hwid}, {sn}; it needs at least one of
- * {seq}, {hwid}, {sn} so that two units can get different ids.
+ * {seq}, {hwid}, {sn} so that two units can get different ids, and {station} whenever it has
+ * {seq} (sequences count per station).
  */
 const ID_CHARS = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz_-';
 const ID_SET = new Set(ID_CHARS);
@@ -38,6 +39,8 @@ function modelParse(source: string): ModelPart[] | undefined {
   }
   if (parts.filter((p) => p.kind === 'seq').length > 1) return undefined;
   if (!parts.some((p) => p.kind === 'seq' || p.kind === 'hwid' || p.kind === 'sn')) return undefined;
+  // Sequences count per station: a {seq} without {station} would collide across stations.
+  if (parts.some((p) => p.kind === 'seq') && !parts.some((p) => p.kind === 'station')) return undefined;
   return parts;
 }
 
@@ -107,7 +110,7 @@ const tokenSource = fc.oneof(
   { arbitrary: fc.constant('{sn}'), weight: 1 },
 );
 
-/** A valid template: literal text and tokens, one {seq:N} or not, and at least one of seq/hwid/sn. */
+/** A valid template: literal text and tokens, one {seq:N} or not, at least one of seq/hwid/sn, and {station} with {seq}. */
 const validTemplate = fc
   .record({
     before: fc.array(tokenSource, { maxLength: 4 }),
@@ -117,7 +120,8 @@ const validTemplate = fc
   })
   .map(({ before, seq, after, unique }) => {
     const mid = seq === undefined ? unique : `{seq:${seq}}`;
-    return [...before, mid, ...after].join('');
+    const t = [...before, mid, ...after].join('');
+    return seq !== undefined && !t.includes('{station}') ? `{station}${t}` : t;
   });
 
 /** Fragments that make near-templates: broken tokens, foreign characters, braces. */
@@ -191,7 +195,7 @@ describe('parseTemplate', () => {
       '{seq:6', 'A{{seq:6}', '{Station}{seq:6}', '{date:YYM}{seq:6}', '{date:}{seq:6}', '{station:x}{seq:6}', '{mac}', '中{seq:6}', '{seq:6}\n',
     ];
     for (const t of bad) expect(() => parseTemplate(t), JSON.stringify(t)).toThrow(expect.objectContaining({ code: 'TEMPLATE_INVALID' }));
-    for (const t of [DEFAULT_TEMPLATE, 'FR{station}{date:YYMMDD}{seq:6}', '{hwid}', '{sn}', 'x_-{seq:12}', '{date:YYYYMMDD}{sn}{station}']) {
+    for (const t of [DEFAULT_TEMPLATE, 'FR{station}{date:YYMMDD}{seq:6}', '{hwid}', '{sn}', 'x_-{station}{seq:12}', '{date:YYYYMMDD}{sn}{station}']) {
       expect(() => parseTemplate(t), t).not.toThrow();
     }
   });
@@ -232,7 +236,8 @@ describe('renderTemplate', () => {
     const seqTemplate = fc
       .record({ t: validTemplate, digits: seqDigits, at: fc.nat() })
       // Either end of a template is a token boundary, so adding {seq:N} there keeps it well formed.
-      .map(({ t, digits, at }) => (t.includes('{seq:') ? t : at % 2 ? `${t}{seq:${digits}}` : `{seq:${digits}}${t}`));
+      .map(({ t, digits, at }) => (t.includes('{seq:') ? t : at % 2 ? `${t}{seq:${digits}}` : `{seq:${digits}}${t}`))
+      .map((t) => (t.includes('{station}') ? t : `{station}${t}`));
     fc.assert(
       fc.property(seqTemplate, values, fc.nat(), fc.nat(), (t, v, a, b) => {
         const tpl = parseTemplate(t);
@@ -252,19 +257,20 @@ describe('renderTemplate', () => {
   it('zero-pads {seq:N} to N digits and throws SEQUENCE_EXHAUSTED for a seq that needs more', () => {
     fc.assert(
       fc.property(seqDigits, fc.nat(), fc.integer({ min: 0, max: 10 ** 6 }), (n, x, over) => {
-        const tpl = parseTemplate(`S{seq:${n}}E`);
+        const tpl = parseTemplate(`S{station}{seq:${n}}E`);
         const seq = x % 10 ** n;
-        const id = renderTemplate(tpl, { date: new Date(), seq });
-        expect(id).toMatch(new RegExp(`^S\\d{${n}}E$`));
-        expect(Number(id.slice(1, -1))).toBe(seq);
+        const id = renderTemplate(tpl, { station: 'Q', date: new Date(), seq });
+        expect(id).toMatch(new RegExp(`^SQ\\d{${n}}E$`));
+        expect(Number(id.slice(2, -1))).toBe(seq);
         const tooBig = 10 ** n + over;
-        expect(() => renderTemplate(tpl, { date: new Date(), seq: tooBig })).toThrow(expect.objectContaining({ code: 'SEQUENCE_EXHAUSTED' }));
+        expect(() => renderTemplate(tpl, { station: 'Q', date: new Date(), seq: tooBig })).toThrow(expect.objectContaining({ code: 'SEQUENCE_EXHAUSTED' }));
       }),
       { numRuns: 1000 },
     );
-    expect(renderTemplate(parseTemplate('{seq:6}'), { date: new Date(), seq: 42 })).toBe('000042');
-    expect(renderTemplate(parseTemplate('{seq:6}'), { date: new Date(), seq: 999_999 })).toBe('999999');
-    expect(() => renderTemplate(parseTemplate('{seq:6}'), { date: new Date(), seq: 1_000_000 })).toThrow(expect.objectContaining({ code: 'SEQUENCE_EXHAUSTED' }));
+    expect(renderTemplate(parseTemplate('{station}{seq:6}'), { station: 'A1', date: new Date(), seq: 42 })).toBe('A1000042');
+    expect(() => parseTemplate('{seq:6}')).toThrow(expect.objectContaining({ code: 'TEMPLATE_INVALID' }));
+    expect(renderTemplate(parseTemplate('{station}{seq:6}'), { station: 'A', date: new Date(), seq: 999_999 })).toBe('A999999');
+    expect(() => renderTemplate(parseTemplate('{station}{seq:6}'), { station: 'A', date: new Date(), seq: 1_000_000 })).toThrow(expect.objectContaining({ code: 'SEQUENCE_EXHAUSTED' }));
   });
 
   it('{hwid} and {sn} keep only the characters a device id may hold, and need at least one', () => {

@@ -56,6 +56,9 @@ export function parseTemplate(source: string): Template {
   const has = (k: Part['kind']) => parts.some((p) => p.kind === k);
   // Without one of these, every render is the same id: the second unit would collide.
   if (!has('seq') && !has('hwid') && !has('sn')) bad('it needs {seq:N}, {hwid} or {sn} so that each device gets its own id');
+  // Sequences count per station: without the station code in the id, two stations offline
+  // at the same time would mint the same ids.
+  if (has('seq') && !has('station')) bad('{seq:N} counts per station, so the template needs {station} too');
   return { source, parts, seqDigits: seqs[0]?.digits, needs: { station: has('station'), hwid: has('hwid'), sn: has('sn') } };
 }
 

@@ -1,5 +1,5 @@
 import type { CoreContext } from '../context.js';
-import { toPayload, type ErrorPayload } from '../errors/wx-error.js';
+import { WxError, toPayload, type ErrorPayload } from '../errors/wx-error.js';
 import type { Signer } from '../keys/key-service.js';
 import { field } from './frame.js';
 import { HostConn } from './host-conn.js';
@@ -30,6 +30,8 @@ export interface StationPort {
 }
 
 export interface StationOptions extends Omit<ProvisionRequest, 'device_id'> {
+  /** A scanned barcode for the next unit (`{sn}`), taken once: the operator scans, then plugs. */
+  takeSn?: () => string | undefined;
   /** Stop starting new units after this many (in-flight ones finish); run until stopped without it. */
   count?: number;
   /** How often an empty fixture is asked HELLO. */
@@ -44,8 +46,10 @@ export interface StationOptions extends Omit<ProvisionRequest, 'device_id'> {
 const sleep = (ms: number, signal?: AbortSignal) =>
   new Promise<void>((resolve) => {
     if (signal?.aborted) return resolve();
-    const t = setTimeout(resolve, ms);
-    signal?.addEventListener('abort', () => (clearTimeout(t), resolve()), { once: true });
+    const onAbort = () => (clearTimeout(t), resolve());
+    // The listener goes when the wait ends: a slot polls for hours, one wait at a time.
+    const t = setTimeout(() => (signal?.removeEventListener('abort', onAbort), resolve()), ms);
+    signal?.addEventListener('abort', onAbort, { once: true });
   });
 
 /**
@@ -59,7 +63,9 @@ export async function runStation(ctx: CoreContext, ports: StationPort[], o: Stat
   const units: UnitResult[] = [];
   const signers = new Map<string, Signer>();
   const stop = new AbortController();
-  o.signal?.addEventListener('abort', () => stop.abort(), { once: true });
+  const onAbort = () => stop.abort();
+  if (o.signal?.aborted) stop.abort(); // 'abort' never fires again for a signal already aborted
+  else o.signal?.addEventListener('abort', onAbort, { once: true });
   let started = 0;
   const claim = () => (o.count === undefined || started < o.count ? (started++, true) : false);
 
@@ -98,14 +104,16 @@ export async function runStation(ctx: CoreContext, ports: StationPort[], o: Stat
           }
           if (!claim()) return;
           announcedWaiting = false;
-          const unit = await provisionUnit(ctx, conn, o, (e) => emit({ type: 'step', ...e, port: p.spec }), signers);
+          const unit = await provisionUnit(ctx, conn, { ...o, sn: o.takeSn?.() ?? o.sn }, (e) => emit({ type: 'step', ...e, port: p.spec }), signers);
           units.push(unit);
           if (unit.result === 'PASS') c.pass++;
           else if (unit.result === 'FAIL') c.fail++;
           else c.existing++;
           c.pass_rate = c.pass + c.fail > 0 ? c.pass / (c.pass + c.fail) : null;
           emit({ type: 'unit', unit: { ...unit, port: p.spec }, counters: { ...c } });
-          lastHwid = unit.hwid ?? undefined;
+          // The hwid the poll saw when the unit has none in its result (refused at HELLO, e.g. proto=2):
+          // left on the fixture, it must not be provisioned again at every poll.
+          lastHwid = unit.hwid ?? hwid;
           if (o.count !== undefined && started >= o.count && units.length >= o.count) stop.abort();
         }
       } finally {
@@ -113,12 +121,16 @@ export async function runStation(ctx: CoreContext, ports: StationPort[], o: Stat
         await conn.link.close().catch(() => {});
       }
       if (!stop.signal.aborted) {
-        emit({ type: 'port', port: p.spec, state: 'lost' });
+        emit({ type: 'port', port: p.spec, state: 'lost', error: new WxError('PORT_VANISHED', { port: p.spec }).toPayload() });
         await sleep(o.reopenMs ?? 1000, stop.signal);
       }
     }
   };
 
-  await Promise.all(ports.map((p, i) => loop(p, counters[i])));
+  try {
+    await Promise.all(ports.map((p, i) => loop(p, counters[i])));
+  } finally {
+    o.signal?.removeEventListener('abort', onAbort);
+  }
   return { units, counters };
 }

@@ -68,6 +68,21 @@ describe('the background sync worker', () => {
     ctx.close();
   });
 
+  it('hears a nudge after an idle pass (nothing to send), and runNow answers the drain it ran', async () => {
+    const { ctx, pid, worker, seen } = await setup();
+    worker.start();
+    // The first pass finds nothing to send; the status it emits proves it ran.
+    await until(() => seen.some((s) => s.phase === 'idle' && s.next_attempt_at !== undefined));
+    await new Registry(ctx).add(pid, rows(['I1', 'I2']));
+    worker.nudge();
+    await until(() => worker.current().queue.synced === 2);
+    await new Registry(ctx).add(pid, rows(['I3']));
+    expect(await worker.runNow()).toMatchObject({ synced: 1, failed: 0, pending: 0, calls: 1 });
+    expect(await worker.runNow()).toMatchObject({ synced: 0, pending: 0, calls: 0 });
+    await worker.stop();
+    ctx.close();
+  });
+
   it('stops on a fault a person must fix, and says which', async () => {
     const { ctx, pid, worker } = await setup();
     await new Registry(ctx).add(pid, rows(['S1']));

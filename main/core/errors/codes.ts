@@ -104,6 +104,17 @@ export const CODES = {
   SIM_NEEDS_SOCAT: t('模拟设备需要 socat，但本机没有安装', 'The device simulator needs socat, which is not installed', '安装 socat：apt-get install socat（macOS：brew install socat）', 'Install socat: apt-get install socat (macOS: brew install socat)'),
   SIM_PTY_FAILED: t('无法在 {link} 创建虚拟串口：{detail}', 'Cannot create a pseudo-terminal at {link}: {detail}', '换一个 --link 路径（所在目录须存在且可写，不能是已有的普通文件）', 'Use another --link path (its folder must exist and be writable, and it must not be an existing regular file)'),
 
+  // ── the desktop app (main/core/app) ─────────────────────────────────────
+  APP_LOCKED: t('设置已锁定', 'Setup is locked', '请工程师输入 PIN 解锁', 'Ask the engineer for the PIN'),
+  APP_NO_MODE: t('还没有选择模式', 'No mode has been chosen yet', '先选择“模拟”或“真实”模式', 'Choose simulation or real mode first'),
+  APP_WRONG_MODE: t('这项操作只能在{mode}模式下进行', 'This can only be done in {mode} mode', '切换到{mode}模式后再试', 'Switch to {mode} mode and try again'),
+  LOCK_NO_PIN: t('还没有设置 PIN', 'No PIN has been set', '先设置 PIN，再锁定', 'Set a PIN first, then lock'),
+  LOCK_PIN_WRONG: t('PIN 不正确', 'The PIN is wrong', '还可以再试 {tries_left} 次', '{tries_left} more tries before a pause'),
+  LOCK_TOO_MANY_TRIES: t('PIN 错误次数过多', 'Too many wrong PINs', '请等待 {seconds} 秒后再试', 'Wait {seconds} seconds and try again'),
+  LINE_RUNNING: t('产线正在运行', 'The line is running', '先停止产线，再修改{what}', 'Stop the line before changing {what}'),
+  LINE_SETUP_MISSING: t('产线还不能启动：缺少{what}', 'The line cannot start: {what} is missing', '在设置页完成{what}', 'Set {what} on the setup screen'),
+  SLOT_UNKNOWN: t('没有工位 {slot}', 'There is no slot {slot}', '可用的工位：{slots}', 'The slots are: {slots}'),
+
   // ── the station itself ───────────────────────────────────────────────────
   STORE_FAILED: t('本机数据库出错：{detail}', 'The station database failed: {detail}', '检查磁盘空间与 WXPROV_HOME 的权限', 'Check disk space and the permissions of WXPROV_HOME'),
   INTERNAL: t('内部错误：{detail}', 'Internal error: {detail}', '请把日志发给工程师', 'Send the log to an engineer'),

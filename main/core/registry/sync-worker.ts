@@ -43,6 +43,8 @@ export class SyncWorker {
   private online = true;
   private stopped = true;
   private status: SyncStatus;
+  /** The result of the latest drain (for runNow). */
+  private lastRun?: SyncResult;
   private readonly o: Required<Omit<SyncWorkerOptions, 'onStatus'>> & Pick<SyncWorkerOptions, 'onStatus'>;
 
   constructor(
@@ -81,6 +83,19 @@ export class SyncWorker {
     else this.schedule(0);
   }
 
+  /**
+   * "Sync now": waits for a drain under way, runs one more whatever the queue looks like, and
+   * answers its result. The loop goes on by itself afterwards (if started).
+   */
+  async runNow(): Promise<SyncResult> {
+    // Bounded: a drain under way ends; waiting for it must never turn into a spin.
+    for (let i = 0; this.running && i < 10; i++) await this.running;
+    clearTimeout(this.timer);
+    this.lastRun = undefined;
+    await this.run(true);
+    return this.lastRun ?? { synced: 0, failed: 0, pending: new Outbox(this.ctx.db).stats().pending, calls: 0, ...(this.status.last_error ? { error: this.status.last_error } : {}) };
+  }
+
   setOnline(online: boolean): void {
     this.online = online;
     if (!online) {
@@ -104,19 +119,23 @@ export class SyncWorker {
     this.timer.unref?.();
   }
 
-  private run(): Promise<void> {
+  private run(force = false): Promise<void> {
     if (this.running) {
       this.again = true;
       return this.running;
     }
     this.running = (async () => {
+      // Nothing below may run before `running` is assigned: an idle pass has no other await,
+      // and clearing `running` synchronously would leave it set to this promise for good.
+      await null;
       let next: { wait: number; patch: Partial<SyncStatus> };
       try {
         const pending = new Outbox(this.ctx.db).stats().pending;
-        if (pending === 0 && !this.status.last_error) next = { wait: this.o.idleMs, patch: { phase: 'idle', progress: undefined } };
+        if (!force && pending === 0 && !this.status.last_error) next = { wait: this.o.idleMs, patch: { phase: 'idle', progress: undefined } };
         else {
           this.emit({ phase: 'syncing', progress: { done: 0, total: pending }, next_attempt_at: undefined });
           const r = await syncOnce(this.ctx, { onProgress: (p) => this.emit({ progress: p }) });
+          this.lastRun = r;
           next = this.after(r);
         }
       } catch (e) {

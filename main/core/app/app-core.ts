@@ -1,0 +1,279 @@
+import type { AppState, EventName, Events, Locale, Mode, Slot } from '../../../preload/contract.js';
+import { DEFAULT_API_BASE } from '../config/env.js';
+import { WxError, isWxError } from '../errors/wx-error.js';
+import type { Sealer } from '../keys/sealer.js';
+import { Settings } from '../registry/settings.js';
+import type { SyncStatus, SyncWorkerOptions } from '../registry/sync-worker.js';
+import type { StationOptions } from '../serial/station.js';
+import { CredentialStore } from './credentials.js';
+import { kvBool, kvNumber, kvString, type KeyValueStore } from './kv.js';
+import { Line } from './line.js';
+import { PinLock } from './pin-lock.js';
+import { openReal, openSimulation, type Runtime, type RuntimeCommon } from './runtime.js';
+import type { SimWorldOptions } from './sim-world.js';
+
+export interface AppServiceOptions {
+  /** WXPROV_HOME: the account's data (shared with the CLI); simulation runs in `<home>/simulation`. */
+  home: string;
+  /** The process environment: WXPROV_API_BASE, WXPROV_TOKEN_MODE, WXPROV_OPERATOR, WXPROV_KEY_PASSPHRASE. */
+  env?: NodeJS.ProcessEnv;
+  /** Non-secret app settings (electron-store in Electron, jsonFileKv for the bridge). */
+  kv: KeyValueStore;
+  /** Seals the AppSecret and private keys in real mode; asked for on first use. Without it the AppSecret is kept in memory only. */
+  sealer?: () => Sealer;
+  /** Where real mode's secrets are sealed, as the UI should describe it. */
+  secretStorage: AppState['secret_storage'];
+  shell: 'electron' | 'browser';
+  now?: () => Date;
+  /** Timing knobs, for tests. */
+  tuning?: {
+    station?: Pick<StationOptions, 'pollMs' | 'reopenMs' | 'timing'>;
+    sync?: Omit<SyncWorkerOptions, 'onStatus'>;
+    sim?: SimWorldOptions;
+  };
+}
+
+export type EventListener = <E extends EventName>(name: E, payload: Events[E]) => void;
+
+const K = { mode: 'mode', locale: 'locale', productId: 'product_id', slots: 'slots', pushTest: 'push_test', sound: 'sound' } as const;
+
+function isSlot(v: unknown): v is Slot {
+  const s = v as Slot;
+  return !!s && typeof s === 'object' && typeof s.name === 'string' && typeof s.spec === 'string' && typeof s.baud === 'number';
+}
+
+/**
+ * The app's state behind the handlers: the chosen mode and its runtime (context, sync worker,
+ * simulated world), settings in the key-value store, the lock, the line, and the event
+ * listeners. Mode switches and context rebuilds are serialised.
+ */
+export class AppCore {
+  readonly env: NodeJS.ProcessEnv;
+  readonly now: () => Date;
+  readonly lock: PinLock;
+  readonly creds: CredentialStore;
+  readonly line: Line;
+  private rt?: Runtime;
+  private rtError?: unknown;
+  private readonly listeners = new Set<EventListener>();
+  private readonly sealer?: () => Sealer;
+  private cachedSealer?: Sealer;
+  /** Simulation's product and slots: they cannot outlive the simulator, so they are not stored. */
+  private sim = { productId: null as number | null, slots: [] as Slot[] };
+  private queue: Promise<unknown> = Promise.resolve();
+  private closed = false;
+
+  constructor(readonly opts: AppServiceOptions) {
+    this.env = opts.env ?? process.env;
+    this.now = opts.now ?? (() => new Date());
+    if (opts.sealer) {
+      const make = opts.sealer;
+      this.sealer = () => (this.cachedSealer ??= make());
+    }
+    this.lock = new PinLock(opts.kv, () => this.now().getTime());
+    this.creds = new CredentialStore(opts.kv, this.sealer);
+    this.line = new Line({
+      runtime: () => this.rt,
+      slots: () => this.slots(),
+      productId: () => this.productId(),
+      pushTest: () => this.pushTest(),
+      onLine: (s) => this.emit('line', s),
+      onUnit: (u) => this.emit('unit', u),
+      now: this.now,
+      portError: (slot) => this.rt?.world?.error(slot),
+      station: opts.tuning?.station,
+    });
+  }
+
+  get kv(): KeyValueStore {
+    return this.opts.kv;
+  }
+
+  get mode(): Mode | null {
+    const m = kvString(this.kv, K.mode);
+    return m === 'simulation' || m === 'real' ? m : null;
+  }
+
+  /** The current runtime; refuses before a mode is chosen (or with the reason it could not start). */
+  runtime(): Runtime {
+    if (this.rt) return this.rt;
+    if (this.rtError !== undefined) {
+      if (isWxError(this.rtError)) throw this.rtError;
+      throw new WxError('INTERNAL', { detail: this.rtError instanceof Error ? this.rtError.message : String(this.rtError) });
+    }
+    throw new WxError('APP_NO_MODE');
+  }
+
+  /** The runtime of this mode, or APP_WRONG_MODE. */
+  runtimeFor(mode: Mode): Runtime {
+    const rt = this.runtime();
+    if (rt.mode !== mode) throw new WxError('APP_WRONG_MODE', { mode });
+    return rt;
+  }
+
+  /** Where this mode's data lives (database, logs, exports). */
+  dataDir(): string {
+    return this.rt?.ctx.env.home ?? this.opts.home;
+  }
+
+  /** Starts the stored mode, if any (app start). */
+  open(): Promise<void> {
+    return this.serial(async () => {
+      const mode = this.mode;
+      if (mode) await this.start(mode);
+    });
+  }
+
+  /** First run or a switch: the line stops, the old runtime closes, the new one starts. */
+  chooseMode(mode: Mode): Promise<void> {
+    return this.serial(async () => {
+      if (this.rt?.mode === mode) return;
+      await this.stopRuntime();
+      this.kv.set(K.mode, mode);
+      await this.start(mode);
+      this.runtime(); // says why, if the mode could not start
+    });
+  }
+
+  /** Credentials changed: a new context (and API client) on the same data; the line stops. */
+  rebuild(): Promise<void> {
+    return this.serial(async () => {
+      const mode = this.rt?.mode ?? this.mode;
+      await this.stopRuntime();
+      if (mode) {
+        await this.start(mode);
+        this.runtime();
+      }
+    });
+  }
+
+  state(): AppState {
+    const mode = this.rt?.mode ?? this.mode;
+    const rt = this.rt;
+    let station: string | null = null;
+    try {
+      station = rt ? (new Settings(rt.ctx.db).get('station_code') ?? null) : null;
+    } catch {
+      station = null;
+    }
+    const sim = rt?.world;
+    return {
+      mode,
+      locale: this.locale(),
+      api_base: rt?.ctx.env.apiBase ?? (this.env.WXPROV_API_BASE?.trim() || DEFAULT_API_BASE).replace(/\/+$/, ''),
+      credentials: sim ? { appid: sim.sim.appid, has_secret: true } : { appid: this.creds.appid() ?? null, has_secret: this.creds.hasSecret() },
+      station_code: station,
+      product_id: this.productId(),
+      slots: this.slots().map((s) => ({ ...s })),
+      push_test: this.pushTest(),
+      sound: kvBool(this.kv, K.sound) ?? true,
+      has_pin: this.lock.hasPin,
+      locked: this.lock.locked,
+      secret_storage: mode === 'simulation' ? { kind: 'memory', encrypted: true } : { ...this.opts.secretStorage },
+      shell: this.opts.shell,
+      station_running: this.line.running,
+    };
+  }
+
+  locale(): Locale {
+    const l = kvString(this.kv, K.locale);
+    return l === 'en' ? 'en' : 'zh-CN';
+  }
+
+  setLocale(l: Locale): void {
+    this.kv.set(K.locale, l);
+  }
+
+  pushTest(): boolean {
+    return kvBool(this.kv, K.pushTest) ?? false;
+  }
+
+  setPrefs(p: { push_test?: boolean; sound?: boolean }): void {
+    if (p.push_test !== undefined) this.kv.set(K.pushTest, p.push_test);
+    if (p.sound !== undefined) this.kv.set(K.sound, p.sound);
+  }
+
+  productId(): number | null {
+    if (this.mode === 'simulation') return this.sim.productId;
+    return kvNumber(this.kv, K.productId) ?? null;
+  }
+
+  setProductId(id: number): void {
+    if (this.runtime().mode === 'simulation') this.sim.productId = id;
+    else this.kv.set(K.productId, id);
+  }
+
+  slots(): Slot[] {
+    if (this.mode === 'simulation') return this.sim.slots;
+    const v = this.kv.get(K.slots);
+    return Array.isArray(v) ? v.filter(isSlot) : [];
+  }
+
+  setSlots(slots: Slot[]): void {
+    if (this.runtime().mode === 'simulation') this.sim.slots = slots.map((s) => ({ ...s }));
+    else this.kv.set(K.slots, slots);
+  }
+
+  onEvent(cb: EventListener): () => void {
+    this.listeners.add(cb);
+    return () => void this.listeners.delete(cb);
+  }
+
+  emit<E extends EventName>(name: E, payload: Events[E]): void {
+    if (this.closed) return;
+    for (const l of this.listeners) {
+      try {
+        l(name, payload);
+      } catch (e) {
+        this.rt?.ctx.log.warn('app.listener_failed', { event: name, error: e instanceof Error ? e.message : String(e) });
+      }
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.serial(async () => {
+      await this.stopRuntime();
+      this.closed = true;
+      this.line.close();
+    });
+  }
+
+  private async start(mode: Mode): Promise<void> {
+    this.rtError = undefined;
+    const common: RuntimeCommon = {
+      env: this.env,
+      now: this.now,
+      sync: this.opts.tuning?.sync,
+      onSync: (s: SyncStatus) => {
+        this.line.noteQueue(s.queue);
+        this.emit('sync', s);
+      },
+    };
+    try {
+      if (mode === 'simulation') {
+        this.rt = await openSimulation(this.opts.home, common, this.opts.tuning?.sim);
+        this.sim = { productId: null, slots: this.rt.world!.slots() };
+      } else {
+        this.rt = openReal(this.opts.home, { appid: this.creds.appid(), appsecret: this.creds.secret() }, this.sealer, common);
+      }
+      this.rt.ctx.log.info('app.mode', { mode, shell: this.opts.shell });
+    } catch (e) {
+      this.rtError = e;
+    }
+    this.line.reset();
+  }
+
+  private async stopRuntime(): Promise<void> {
+    await this.line.stop();
+    const rt = this.rt;
+    this.rt = undefined;
+    await rt?.close();
+  }
+
+  /** One mode change at a time. */
+  private serial<T>(fn: () => Promise<T>): Promise<T> {
+    const next = this.queue.then(fn, fn);
+    this.queue = next.catch(() => {});
+    return next;
+  }
+}

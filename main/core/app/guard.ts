@@ -1,0 +1,71 @@
+import type { Handlers, InvokeName } from '../../../preload/contract.js';
+import { WxError, isWxError } from '../errors/wx-error.js';
+import { redactor } from '../log/redact.js';
+import type { AppCore } from './app-core.js';
+
+/**
+ * Setup that only the engineer may change: refused with APP_LOCKED while the lock is on.
+ * (app.chooseMode after the first run and app.setPrefs' push_test are checked in their
+ * handlers; reading lists, the line, records and the lock itself always work.)
+ */
+export const LOCKED_WHEN_LOCKED: ReadonlySet<InvokeName> = new Set<InvokeName>([
+  'credentials.set',
+  'products.create',
+  'products.record',
+  'products.select',
+  'products.setTemplate',
+  'keys.create',
+  'keys.import',
+  'apps.bind',
+  'station.setCode',
+  'slots.set',
+  'tools.sign',
+]);
+
+/** Answers that are the app state: they go out as an `app` event too. */
+const STATE_ANSWERS: ReadonlySet<InvokeName> = new Set<InvokeName>([
+  'app.chooseMode',
+  'app.setLocale',
+  'app.setPrefs',
+  'credentials.set',
+  'products.select',
+  'station.setCode',
+  'slots.set',
+  'lock.setPin',
+  'lock.lock',
+  'lock.unlock',
+]);
+
+/** Answers that changed what the line shows: a `line` event follows (through the line's throttle). */
+const LINE_ANSWERS: ReadonlySet<InvokeName> = new Set<InvokeName>(['app.chooseMode', 'credentials.set', 'products.select', 'slots.set', 'station.setCode']);
+
+/**
+ * Every handler behind the same edge: the lock, the state events, and errors — a WxError
+ * passes as it is; anything else is a defect, logged and turned into INTERNAL with its text
+ * redacted, never thrown raw.
+ */
+export function guard(core: AppCore, table: Handlers): Handlers {
+  const out: Record<string, (input: unknown) => Promise<unknown>> = {};
+  for (const name of Object.keys(table) as InvokeName[]) {
+    const h = table[name] as (input: unknown) => unknown;
+    out[name] = async (input: unknown) => {
+      try {
+        if (LOCKED_WHEN_LOCKED.has(name)) core.lock.assertUnlocked();
+        const value = await h(input);
+        if (STATE_ANSWERS.has(name)) core.emit('app', core.state());
+        if (LINE_ANSWERS.has(name)) core.line.touch();
+        return value;
+      } catch (e) {
+        if (isWxError(e)) throw e;
+        const detail = redactor.redact(e instanceof Error ? e.message : String(e));
+        try {
+          core.runtime().ctx.log.error('app.internal', { handler: name, error: detail, stack: e instanceof Error ? redactor.redact(e.stack ?? '') : undefined });
+        } catch {
+          // no mode yet: nowhere to log
+        }
+        throw new WxError('INTERNAL', { detail });
+      }
+    };
+  }
+  return out as unknown as Handlers;
+}

@@ -1,0 +1,27 @@
+import type { Handlers } from '../../../../preload/contract.js';
+import type { AppCore } from '../app-core.js';
+
+type Names = 'app.state' | 'app.chooseMode' | 'app.setLocale' | 'app.setPrefs';
+
+/** The app itself: state, first-run mode choice, language, preferences. */
+export function appHandlers(core: AppCore): Pick<Handlers, Names> {
+  return {
+    'app.state': () => core.state(),
+    'app.chooseMode': async ({ mode }) => {
+      // The first choice is free; switching later is setup.
+      if (core.mode !== null) core.lock.assertUnlocked();
+      await core.chooseMode(mode);
+      return core.state();
+    },
+    'app.setLocale': ({ locale }) => {
+      core.setLocale(locale);
+      return core.state();
+    },
+    'app.setPrefs': (p) => {
+      // The end-of-line test is setup; the sound is the operator's own.
+      if (p.push_test !== undefined && p.push_test !== core.pushTest()) core.lock.assertUnlocked();
+      core.setPrefs(p);
+      return core.state();
+    },
+  };
+}

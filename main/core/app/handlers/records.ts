@@ -1,0 +1,42 @@
+import type { Handlers } from '../../../../preload/contract.js';
+import { WxError } from '../../errors/wx-error.js';
+import { Outbox } from '../../registry/outbox.js';
+import { searchDevices } from '../../registry/search.js';
+import type { AppCore } from '../app-core.js';
+import { exportToFile } from '../export-file.js';
+
+type Names = 'queue.status' | 'sync.now' | 'sync.retryFailed' | 'records.search' | 'records.export';
+
+/** A date (2026-11-28, local midnight) or a timestamp, as the ISO text the ledger stores. */
+function isoDate(raw: string | undefined, field: string): string | undefined {
+  if (raw === undefined || raw === '') return undefined;
+  const d = new Date(/^\d{4}-\d{2}-\d{2}$/.test(raw) ? `${raw}T00:00:00` : raw);
+  if (Number.isNaN(d.getTime())) throw new WxError('INPUT_INVALID', { field, detail: raw, allowed: 'a date like 2026-11-28 or 2026-11-28T08:00:00Z' });
+  return d.toISOString();
+}
+
+/** The queue, the sync, the ledger. */
+export function recordsHandlers(core: AppCore): Pick<Handlers, Names> {
+  return {
+    'queue.status': () => {
+      const rt = core.runtime();
+      return { queue: new Outbox(rt.ctx.db).stats(), sync: rt.worker.current() };
+    },
+    'sync.now': () => core.runtime().worker.runNow(),
+    'sync.retryFailed': () => {
+      const rt = core.runtime();
+      const requeued = new Outbox(rt.ctx.db).retryFailed();
+      rt.ctx.log.info('sync.retry_failed', { requeued });
+      rt.worker.nudge();
+      return { requeued };
+    },
+    'records.search': (q) =>
+      searchDevices(core.runtime().ctx.db, { ...q, from: isoDate(q.from, 'from'), to: isoDate(q.to, 'to') }),
+    'records.export': async ({ product_id, since }) => {
+      const { ctx } = core.runtime();
+      const r = await exportToFile(ctx.db, ctx.env.home, { product_id, since: isoDate(since, 'since') }, ctx.now());
+      ctx.log.info('records.export', { rows: r.rows, file: r.file });
+      return { ...r, url: null };
+    },
+  };
+}

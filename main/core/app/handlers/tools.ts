@@ -1,0 +1,39 @@
+import type { Handlers } from '../../../../preload/contract.js';
+import { WxError } from '../../errors/wx-error.js';
+import { KeyService } from '../../keys/key-service.js';
+import { listPorts } from '../../serial/ports.js';
+import type { AppCore } from '../app-core.js';
+import { logFile, tailLog } from '../logs-tail.js';
+
+type Names = 'tools.push' | 'tools.sign' | 'logs.tail' | 'ports.list';
+
+export const PUSH_MAX_BYTES = 5120;
+
+/** The engineer's tools: a push, a signature, the log, the ports. */
+export function toolsHandlers(core: AppCore): Pick<Handlers, Names> {
+  return {
+    'tools.push': async ({ push_token, msg }) => {
+      const bytes = Buffer.byteLength(msg, 'utf8');
+      if (bytes > PUSH_MAX_BYTES) throw new WxError('INPUT_MSG_TOO_LARGE', { bytes });
+      await core.runtime().ctx.wechat().pushAppMsg(push_token, msg);
+      return { bytes };
+    },
+    'tools.sign': ({ product_id, device_id, key_version }) => {
+      const s = new KeyService(core.runtime().ctx).signer(product_id, key_version);
+      return { product_id, device_id, key_version: s.key_version, signature: s.sign(device_id) };
+    },
+    'logs.tail': ({ lines }) => tailLog(logFile(core.dataDir()), lines),
+    'ports.list': async () => {
+      const simulated = safeWorld(core)?.ports() ?? [];
+      return [...simulated, ...(await listPorts())];
+    },
+  };
+}
+
+const safeWorld = (core: AppCore) => {
+  try {
+    return core.runtime().world;
+  } catch {
+    return undefined;
+  }
+};

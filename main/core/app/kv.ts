@@ -1,0 +1,90 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { WxError } from '../errors/wx-error.js';
+
+/**
+ * The app's non-secret settings (mode, locale, AppID, slots, the PIN's hash, the sealed
+ * AppSecret as base64). Synchronous, JSON values; `null` clears a key (electron-store refuses
+ * `undefined`). Electron passes an electron-store adapter; the core has a JSON file.
+ */
+export interface KeyValueStore {
+  get(key: string): unknown;
+  set(key: string, value: unknown): void;
+}
+
+/** An in-memory store, for tests and throwaway runs. */
+export function memoryKv(initial: Record<string, unknown> = {}): KeyValueStore {
+  const data = new Map(Object.entries(initial));
+  return {
+    get: (key) => data.get(key),
+    set: (key, value) => void (value === null || value === undefined ? data.delete(key) : data.set(key, value)),
+  };
+}
+
+/**
+ * One JSON object in one file, owner-only. Every set writes a temp file, flushes it and
+ * renames it over the old one, so a crash leaves either the old settings or the new ones.
+ */
+export function jsonFileKv(file: string): KeyValueStore {
+  let data: Record<string, unknown> = {};
+  try {
+    const parsed: unknown = JSON.parse(fs.readFileSync(file, 'utf8'));
+    if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) data = parsed as Record<string, unknown>;
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') {
+      // Unreadable settings are kept aside, not silently overwritten.
+      try {
+        fs.renameSync(file, `${file}.broken-${Date.now()}`);
+      } catch {
+        // nothing to keep
+      }
+    }
+  }
+  const write = () => {
+    fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+    const tmp = `${file}.${process.pid}.tmp`;
+    try {
+      const fd = fs.openSync(tmp, 'w', 0o600);
+      try {
+        fs.writeSync(fd, JSON.stringify(data, null, 2) + '\n');
+        fs.fsyncSync(fd);
+      } finally {
+        fs.closeSync(fd);
+      }
+      fs.renameSync(tmp, file);
+    } catch (e) {
+      fs.rmSync(tmp, { force: true });
+      throw new WxError('STORE_FAILED', { detail: `${file}: ${(e as Error).message}` }, { cause: e });
+    }
+  };
+  return {
+    get: (key) => data[key],
+    set(key, value) {
+      const next = { ...data };
+      if (value === null || value === undefined) delete next[key];
+      else next[key] = value;
+      const before = data;
+      data = next;
+      try {
+        write();
+      } catch (e) {
+        data = before;
+        throw e;
+      }
+    },
+  };
+}
+
+/** Typed reads: a value of the wrong shape (an edited file) counts as absent. */
+export const kvString = (kv: KeyValueStore, key: string): string | undefined => {
+  const v = kv.get(key);
+  return typeof v === 'string' ? v : undefined;
+};
+export const kvNumber = (kv: KeyValueStore, key: string): number | undefined => {
+  const v = kv.get(key);
+  return typeof v === 'number' && Number.isFinite(v) ? v : undefined;
+};
+export const kvBool = (kv: KeyValueStore, key: string): boolean | undefined => {
+  const v = kv.get(key);
+  return typeof v === 'boolean' ? v : undefined;
+};

@@ -1,0 +1,89 @@
+import crypto from 'node:crypto';
+import path from 'node:path';
+import type { Mode } from '../../../preload/contract.js';
+import { createContext, type CoreContext } from '../context.js';
+import { PassphraseSealer } from '../keys/passphrase-sealer.js';
+import type { Sealer } from '../keys/sealer.js';
+import { Settings } from '../registry/settings.js';
+import { SyncWorker, type SyncStatus, type SyncWorkerOptions } from '../registry/sync-worker.js';
+import { SimWorld, type SimWorldOptions } from './sim-world.js';
+
+/** What one mode runs on: the core context, the background sync, and in simulation the simulated world. */
+export interface Runtime {
+  mode: Mode;
+  ctx: CoreContext;
+  worker: SyncWorker;
+  /** Simulation only. */
+  world?: SimWorld;
+  close(): Promise<void>;
+}
+
+export interface RuntimeCommon {
+  env: NodeJS.ProcessEnv;
+  now?: () => Date;
+  sync?: Omit<SyncWorkerOptions, 'onStatus'>;
+  onSync: (s: SyncStatus) => void;
+}
+
+export const SIM_STATION_CODE = 'SIM1';
+
+function withWorker(mode: Mode, ctx: CoreContext, c: RuntimeCommon, world?: SimWorld): Runtime {
+  const worker = new SyncWorker(ctx, { ...c.sync, onStatus: c.onSync });
+  worker.start();
+  let closing: Promise<void> | undefined;
+  return {
+    mode,
+    ctx,
+    worker,
+    world,
+    close: () =>
+      (closing ??= (async () => {
+        await worker.stop();
+        ctx.close();
+        await world?.close();
+      })()),
+  };
+}
+
+/** The account's data in `home` (shared with the CLI), the API where the environment says, credentials given. */
+export function openReal(home: string, creds: { appid?: string; appsecret?: string }, sealer: (() => Sealer) | undefined, c: RuntimeCommon): Runtime {
+  const env: NodeJS.ProcessEnv = {
+    ...c.env,
+    WXPROV_HOME: home,
+    // Only what the app stored counts: an AppSecret in the environment is the CLI's business.
+    WXPROV_APPID: creds.appid ?? '',
+    WXPROV_APPSECRET: creds.appsecret ?? '',
+  };
+  const ctx = createContext({ env, now: c.now, sealer });
+  return withWorker('real', ctx, c);
+}
+
+/**
+ * A fresh simulated world under `<home>/simulation` (wiped), the simulator's credentials, an
+ * in-memory random passphrase for sealing keys, station code SIM1.
+ */
+export async function openSimulation(home: string, c: RuntimeCommon, o: SimWorldOptions = {}): Promise<Runtime> {
+  const world = await SimWorld.start(path.join(home, 'simulation'), o);
+  let ctx: CoreContext | undefined;
+  try {
+    const passphrase = crypto.randomBytes(24).toString('base64');
+    ctx = createContext({
+      env: {
+        WXPROV_HOME: world.dir,
+        WXPROV_API_BASE: world.sim.url,
+        WXPROV_APPID: world.sim.appid,
+        WXPROV_APPSECRET: world.sim.appsecret,
+        ...(c.env.WXPROV_OPERATOR ? { WXPROV_OPERATOR: c.env.WXPROV_OPERATOR } : {}),
+      },
+      now: c.now,
+      sealer: () => new PassphraseSealer(passphrase),
+    });
+    const at = (c.now?.() ?? new Date()).toISOString();
+    new Settings(ctx.db).set('station_code', SIM_STATION_CODE, at, ctx.actor);
+    return withWorker('simulation', ctx, c, world);
+  } catch (e) {
+    ctx?.close();
+    await world.close();
+    throw e;
+  }
+}

@@ -12,6 +12,7 @@ import { signCommand, verifyCommand } from './sign.js';
 import { simWechatCommand } from './sim.js';
 import { simDeviceCommand } from './sim-device.js';
 import { tokenCommand } from './token.js';
+import { uiCommand } from './ui.js';
 
 export const COMMANDS: readonly Command[] = [
   tokenCommand,
@@ -40,4 +41,5 @@ export const COMMANDS: readonly Command[] = [
   simWechatCommand,
   simDeviceCommand,
   demoCommand,
+  uiCommand,
 ];

@@ -1,0 +1,96 @@
+/** The operator's screen: a tile per fixture slot, today's counters, the scanner, start/stop. */
+import { CaretRightOutlined, PauseOutlined, SoundOutlined } from '@ant-design/icons';
+import { Alert, Button, Col, Empty, Row, Space, Spin, Switch, Tag } from 'antd';
+import { useCallback, useEffect, useState } from 'react';
+import type { LineStatus } from '../../../../preload/contract';
+import { call } from '../../call';
+import { useT } from '../../i18n';
+import { useLoadedState } from '../../state/app-state';
+import { useBusy } from '../../useBusy';
+import { useEvent } from '../../useEvent';
+import { beep } from './beep';
+import { Counters } from './Counters';
+import { ScanField } from './ScanField';
+import { SlotTile } from './SlotTile';
+
+export function LineScreen({ onOpenSetup }: { onOpenSetup: () => void }) {
+  const t = useT();
+  const state = useLoadedState();
+  const [status, setStatus] = useState<LineStatus | null>(null);
+  const [starting, runStart] = useBusy();
+  const [stopping, runStop] = useBusy();
+
+  const load = useCallback(async () => {
+    const s = await call('line.status');
+    if (s) setStatus(s);
+  }, []);
+  useEffect(() => {
+    void load();
+  }, [load]);
+  useEvent('line', setStatus);
+  useEvent('unit', (u) => {
+    if (state.sound) beep(u.result);
+  });
+
+  if (!status) return <Spin size="large" style={{ display: 'block', marginTop: 120 }} />;
+
+  const start = () => runStart(async () => (await call('line.start')) ?? null).then((s) => s && setStatus(s));
+  const stop = () => runStop(async () => (await call('line.stop')) ?? null).then((s) => s && setStatus(s));
+  const notReady = state.product_id === null || state.slots.length === 0;
+  const span = status.slots.length <= 2 ? 12 : status.slots.length === 3 ? 8 : 6;
+
+  return (
+    <Space orientation="vertical" style={{ width: '100%' }} size="middle">
+      {notReady && !state.locked && (
+        <Alert
+          type="warning"
+          showIcon
+          title={state.product_id === null ? t('line.needProduct') : t('line.needSlots')}
+          action={
+            <Button size="small" onClick={onOpenSetup}>
+              {t('line.openSetup')}
+            </Button>
+          }
+        />
+      )}
+      <Row gutter={12} align="middle">
+        <Col flex="auto">
+          <ScanField pendingSn={status.pending_sn} onStatus={setStatus} />
+        </Col>
+        <Col>
+          <Space>
+            <Switch
+              data-testid="line-sound"
+              checked={state.sound}
+              checkedChildren={<SoundOutlined />}
+              unCheckedChildren={<SoundOutlined />}
+              aria-label={t('prefs.sound')}
+              onChange={(v) => void call('app.setPrefs', { sound: v }).then((s) => s && state.update(s))}
+            />
+            <Tag data-testid="line-running" data-running={String(status.running)} color={status.running ? 'green' : 'default'} style={{ fontSize: 16, lineHeight: '30px', paddingInline: 12 }}>
+              {status.running ? t('line.running') : t('line.stopped')}
+            </Tag>
+            <Button data-testid="line-start" type="primary" size="large" icon={<CaretRightOutlined />} loading={starting} disabled={status.running || notReady} onClick={() => void start()}>
+              {t('line.start')}
+            </Button>
+            <Button data-testid="line-stop" size="large" danger icon={<PauseOutlined />} loading={stopping} disabled={!status.running} onClick={() => void stop()}>
+              {t('line.stop')}
+            </Button>
+          </Space>
+        </Col>
+      </Row>
+      <Counters status={status} />
+      {status.slots.length === 0 ? (
+        <Empty description={t('line.noSlots')} />
+      ) : (
+        <Row gutter={[12, 12]}>
+          {status.slots.map((v) => (
+            <Col key={v.slot.name} xs={24} md={12} xl={span}>
+              <SlotTile view={v} running={status.running} simulation={state.mode === 'simulation'} />
+            </Col>
+          ))}
+        </Row>
+      )}
+    </Space>
+  );
+}

@@ -1,0 +1,128 @@
+/** The device ledger: search, a virtual table that loads pages while scrolling, CSV export. */
+import { SearchOutlined } from '@ant-design/icons';
+import { Button, Card, DatePicker, Input, Select, Space, Table, Tag, Typography } from 'antd';
+import { useEffect, useState } from 'react';
+import { ErrorAlert } from '../../errors';
+import { useT, type MessageKey } from '../../i18n';
+import { useProducts } from '../../state/useProducts';
+import { formatTime } from '../../util/time';
+import { ExportButton } from './ExportButton';
+import { usePagedRecords, type DeviceRow, type RecordQuery } from './usePagedRecords';
+
+type Status = NonNullable<RecordQuery['status']>;
+export const STATUS_WORDS: Record<Status, { key: MessageKey; color: string }> = {
+  allocated: { key: 'status.allocated', color: 'default' },
+  written: { key: 'status.written', color: 'processing' },
+  verified: { key: 'status.verified', color: 'green' },
+  failed: { key: 'status.failed', color: 'red' },
+  void: { key: 'status.void', color: 'default' },
+};
+
+type Range = Parameters<NonNullable<React.ComponentProps<typeof DatePicker.RangePicker>['onChange']>>[0];
+
+/** Near the bottom of the scrolled table, load the next page. */
+const NEAR_BOTTOM_PX = 400;
+
+export function RecordsScreen() {
+  const t = useT();
+  const { products } = useProducts();
+  const { rows, hasMore, loading, searched, error, search, loadMore } = usePagedRecords();
+  const [productId, setProductId] = useState<number | undefined>();
+  const [deviceId, setDeviceId] = useState('');
+  const [hwid, setHwid] = useState('');
+  const [status, setStatus] = useState<Status | undefined>();
+  const [range, setRange] = useState<Range>(null);
+
+  const query = (): RecordQuery => {
+    const [from, to] = range ?? [null, null];
+    return {
+      ...(productId ? { product_id: productId } : {}),
+      ...(deviceId.trim() ? { device_id: deviceId.trim() } : {}),
+      ...(hwid.trim() ? { hwid: hwid.trim() } : {}),
+      ...(status ? { status } : {}),
+      ...(from ? { from: from.startOf('day').toISOString() } : {}),
+      // `to` is exclusive: the end of the chosen day.
+      ...(to ? { to: to.add(1, 'day').startOf('day').toISOString() } : {}),
+    };
+  };
+  const run = () => void search(query());
+
+  useEffect(() => {
+    void search({});
+  }, [search]);
+
+  return (
+    <Card>
+      <Space wrap style={{ marginBottom: 12 }} align="start">
+        <Select
+          data-testid="records-product"
+          allowClear
+          placeholder={t('records.allProducts')}
+          style={{ width: 200 }}
+          value={productId}
+          onChange={setProductId}
+          options={products.map((p) => ({ value: p.product_id, label: `${p.product_id} ${p.chinese_name ?? p.english_name ?? ''}` }))}
+        />
+        <Input data-testid="records-device-id" allowClear placeholder={t('records.deviceId')} value={deviceId} onChange={(e) => setDeviceId(e.target.value)} onPressEnter={run} style={{ width: 240 }} maxLength={129} />
+        <Input data-testid="records-hwid" allowClear placeholder={t('records.hwid')} value={hwid} onChange={(e) => setHwid(e.target.value)} onPressEnter={run} style={{ width: 200 }} maxLength={128} />
+        <Select
+          data-testid="records-status"
+          allowClear
+          placeholder={t('records.status')}
+          style={{ width: 140 }}
+          value={status}
+          onChange={setStatus}
+          options={(Object.keys(STATUS_WORDS) as Status[]).map((s) => ({ value: s, label: t(STATUS_WORDS[s].key) }))}
+        />
+        <DatePicker.RangePicker data-testid="records-dates" value={range} onChange={setRange} />
+        <Button data-testid="records-search" type="primary" icon={<SearchOutlined />} onClick={run}>
+          {t('records.search')}
+        </Button>
+        <ExportButton productId={productId} since={range?.[0]?.startOf('day').toISOString()} />
+      </Space>
+      <Typography.Paragraph type="secondary" style={{ fontSize: 13 }}>
+        {t('records.deviceIdHelp')}
+      </Typography.Paragraph>
+      <ErrorAlert error={error} />
+      <div data-testid="records-table">
+        <Table<DeviceRow>
+          virtual
+          size="small"
+          rowKey="id"
+          loading={loading && rows.length === 0}
+          dataSource={rows}
+          pagination={false}
+          scroll={{ x: 1500, y: 520 }}
+          locale={{ emptyText: searched ? t('records.empty') : ' ' }}
+          onScroll={(e) => {
+            const el = e.currentTarget;
+            if (el.scrollHeight - el.scrollTop - el.clientHeight < NEAR_BOTTOM_PX) loadMore();
+          }}
+          columns={[
+            { title: t('records.col.deviceId'), dataIndex: 'device_id', width: 240, fixed: 'left', render: (v: string) => <span style={{ fontFamily: 'monospace' }}>{v}</span> },
+            { title: t('records.col.status'), dataIndex: 'status', width: 100, render: (s: Status) => <Tag color={STATUS_WORDS[s].color}>{t(STATUS_WORDS[s].key)}</Tag> },
+            { title: t('records.col.product'), dataIndex: 'product_id', width: 110 },
+            { title: t('records.col.hwid'), dataIndex: 'hwid', width: 180, ellipsis: true, render: (v: string | null) => v ?? '—' },
+            { title: t('records.col.sn'), dataIndex: 'sn', width: 140, ellipsis: true, render: (v: string | null) => v ?? '—' },
+            { title: t('records.col.created'), dataIndex: 'created_at', width: 170, render: formatTime },
+            { title: t('records.col.synced'), dataIndex: 'synced_at', width: 170, render: (v: string | null) => (v ? formatTime(v) : <Tag>{t('records.notSynced')}</Tag>) },
+            { title: t('records.col.station'), dataIndex: 'station', width: 90 },
+            { title: t('records.col.port'), dataIndex: 'port', width: 180, ellipsis: true, render: (v: string | null) => v ?? '—' },
+            { title: t('records.col.keyVersion'), dataIndex: 'key_version', width: 90, render: (v: number | null) => v ?? '—' },
+            { title: t('records.col.lastError'), dataIndex: 'last_error', width: 220, ellipsis: true, render: (v: string | null) => v ?? '' },
+          ]}
+        />
+      </div>
+      <Space style={{ marginTop: 8 }}>
+        <Typography.Text data-testid="records-count" type="secondary">
+          {t('records.loaded', { n: rows.length })} {hasMore ? t('records.scrollForMore') : searched && !loading ? t('records.allLoaded') : ''}
+        </Typography.Text>
+        {hasMore && (
+          <Button data-testid="records-more" size="small" loading={loading} onClick={loadMore}>
+            {t('records.more')}
+          </Button>
+        )}
+      </Space>
+    </Card>
+  );
+}

@@ -1,0 +1,97 @@
+import { app, BrowserWindow, dialog, ipcMain, safeStorage } from 'electron';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createAppService } from './core/app/index.js';
+import { resolveHome } from './core/config/home.js';
+import { toPayload } from './core/errors/wx-error.js';
+import { forwardEvents, registerIpc, senderIs } from './ipc.js';
+import { SafeStorageSealer, safeStorageInfo } from './safe-storage-sealer.js';
+import { openSettingsStore } from './settings-store.js';
+import { createMainWindow, rendererUrl } from './window.js';
+
+/**
+ * The Electron main: one instance per data dir, the data dir shared with the CLI, the core's
+ * AppService behind the IPC handlers, one hardened window. Built to out/main/index.js (ESM).
+ */
+
+const PRODUCT_NAME = 'WMPF Provisioning Station';
+const here = path.dirname(fileURLToPath(import.meta.url));
+const paths = {
+  preload: path.join(here, '..', 'preload', 'preload.cjs'),
+  html: path.join(here, '..', 'renderer', 'index.html'),
+};
+
+// The same directory as the CLI (WXPROV_HOME, else defaultHome()), set before anything reads
+// userData — the single-instance lock lives there too, so one app runs per data dir.
+// Chromium's own files (caches, local storage) go to a subfolder, away from wxprov.db.
+const home = resolveHome(process.env);
+fs.mkdirSync(home, { recursive: true, mode: 0o700 });
+app.setName(PRODUCT_NAME);
+app.setPath('userData', home);
+app.setPath('sessionData', path.join(home, 'chromium'));
+app.enableSandbox();
+
+let win: BrowserWindow | null = null;
+
+if (!app.requestSingleInstanceLock()) {
+  app.quit();
+} else {
+  app.on('second-instance', () => {
+    if (!win || win.isDestroyed()) return;
+    if (win.isMinimized()) win.restore();
+    win.show();
+    win.focus();
+  });
+  app.whenReady().then(start, fail);
+}
+
+async function start(): Promise<void> {
+  const service = await createAppService({
+    home,
+    env: process.env,
+    kv: openSettingsStore(home),
+    sealer: () => new SafeStorageSealer(safeStorage),
+    secretStorage: safeStorageInfo(safeStorage),
+    shell: 'electron',
+  });
+
+  const unregister = registerIpc(ipcMain, service.handlers, senderIs(rendererUrl(paths.html)));
+  const stopEvents = forwardEvents(service, () => (win && !win.isDestroyed() ? win.webContents : null));
+
+  const open = () => {
+    win = createMainWindow(paths, { devTools: !app.isPackaged });
+    win.on('closed', () => (win = null));
+  };
+  open();
+  app.on('activate', () => {
+    if (!win) open();
+  });
+  app.on('window-all-closed', () => app.quit());
+
+  // Stop the line and close the database before the process goes.
+  let closed = false;
+  let closing = false;
+  app.on('will-quit', (e) => {
+    if (closed) return;
+    e.preventDefault();
+    if (closing) return;
+    closing = true;
+    stopEvents();
+    unregister();
+    service
+      .close()
+      .catch((err: unknown) => console.error('wxprov: close failed:', toPayload(err).message_en))
+      .finally(() => {
+        closed = true;
+        app.quit();
+      });
+  });
+}
+
+function fail(err: unknown): void {
+  const p = toPayload(err);
+  console.error('wxprov: the app could not start:', p.message_en, err);
+  dialog.showErrorBox(PRODUCT_NAME, `${p.message_zh}\n${p.message_en}\n\n${p.hint_zh}\n${p.hint_en}`);
+  app.exit(1);
+}

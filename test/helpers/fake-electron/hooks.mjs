@@ -1,0 +1,5 @@
+// Module hooks: `electron` (from main and from electron-store) resolves to the stand-in.
+export async function resolve(specifier, context, next) {
+  if (specifier === 'electron') return { url: new URL('./electron.mjs', import.meta.url).href, shortCircuit: true };
+  return next(specifier, context);
+}

@@ -1,0 +1,126 @@
+import fs from 'node:fs';
+import { builtinModules } from 'node:module';
+import os from 'node:os';
+import path from 'node:path';
+import ts from 'typescript';
+import { describe, expect, it } from 'vitest';
+
+/**
+ * Process boundaries, checked on the source (see ARCHITECTURE.md and ../shared/style.md):
+ * - main/core runs in plain Node (CLI, tests): it never imports Electron;
+ * - the renderer is browser code: no Electron, no Node, nothing from main/ — what it knows of
+ *   the station comes through window.wxprov, typed by type-only imports of preload/contract.ts.
+ */
+const ROOT = path.resolve(import.meta.dirname, '../..');
+
+function files(dir: string, exts: RegExp): string[] {
+  const abs = path.join(ROOT, dir);
+  if (!fs.existsSync(abs)) return [];
+  return (fs.readdirSync(abs, { recursive: true, withFileTypes: true }) as fs.Dirent[])
+    .filter((d) => d.isFile() && exts.test(d.name) && !d.name.endsWith('.d.ts'))
+    .map((d) => path.join(d.parentPath, d.name))
+    .filter((f) => !f.split(path.sep).includes('node_modules'));
+}
+
+interface Import {
+  spec: string;
+  typeOnly: boolean;
+  line: number;
+}
+
+/** Every module reference: import/export … from, import x = require(), import(), require(). */
+function imports(file: string): Import[] {
+  const text = fs.readFileSync(file, 'utf8');
+  const sf = ts.createSourceFile(file, text, ts.ScriptTarget.Latest, true, file.endsWith('x') ? ts.ScriptKind.TSX : ts.ScriptKind.TS);
+  const out: Import[] = [];
+  const add = (node: ts.Node, spec: ts.Expression | undefined, typeOnly: boolean) => {
+    if (spec && ts.isStringLiteralLike(spec)) out.push({ spec: spec.text, typeOnly, line: sf.getLineAndCharacterOfPosition(node.getStart()).line + 1 });
+  };
+  const visit = (node: ts.Node) => {
+    if (ts.isImportDeclaration(node)) {
+      const c = node.importClause;
+      const allTypeSpecifiers =
+        !!c && !c.name && !!c.namedBindings && ts.isNamedImports(c.namedBindings) && c.namedBindings.elements.length > 0 && c.namedBindings.elements.every((e) => e.isTypeOnly);
+      add(node, node.moduleSpecifier, !!c && (c.isTypeOnly || allTypeSpecifiers));
+    } else if (ts.isExportDeclaration(node)) {
+      add(node, node.moduleSpecifier, node.isTypeOnly);
+    } else if (ts.isImportEqualsDeclaration(node) && ts.isExternalModuleReference(node.moduleReference)) {
+      add(node, node.moduleReference.expression, node.isTypeOnly);
+    } else if (ts.isImportTypeNode(node) && ts.isLiteralTypeNode(node.argument)) {
+      add(node, node.argument.literal as ts.Expression, true);
+    } else if (ts.isCallExpression(node)) {
+      const callee = node.expression;
+      const isImport = callee.kind === ts.SyntaxKind.ImportKeyword;
+      const isRequire = ts.isIdentifier(callee) && callee.text === 'require';
+      if (isImport || isRequire) add(node, node.arguments[0], false);
+    }
+    ts.forEachChild(node, visit);
+  };
+  visit(sf);
+  return out;
+}
+
+const rel = (f: string) => path.relative(ROOT, f).split(path.sep).join('/');
+const isElectron = (spec: string) => spec === 'electron' || spec.startsWith('electron/') || spec.startsWith('@electron/');
+const NODE_BUILTINS = new Set(builtinModules);
+/** Build configs next to the renderer (vite.config.ts) run in Node, not in the page. */
+const isBuildConfig = (f: string) => /\.config\.[cm]?[jt]s$/.test(f);
+
+describe('import boundaries', () => {
+  it('main/core never imports Electron', () => {
+    const core = files('main/core', /\.(ts|mts|cts|js|mjs)$/);
+    expect(core.length).toBeGreaterThan(20);
+    const bad = core.flatMap((f) => imports(f).filter((i) => isElectron(i.spec)).map((i) => `${rel(f)}:${i.line} imports ${i.spec}`));
+    expect(bad).toEqual([]);
+  });
+
+  it('the scan sees every form of import (a self-check on a sample)', () => {
+    const sample = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'wxprov-boundaries-')), 'sample.ts');
+    fs.writeFileSync(
+      sample,
+      [
+        "import { app } from 'electron';",
+        "import type { X } from './a';",
+        "import { type Y } from './b';",
+        "export { z } from './c';",
+        "const e = require('electron');",
+        "const m = await import('electron/main');",
+        "// import { nope } from 'electron';",
+        "const s = \"from 'electron'\";",
+      ].join('\n'),
+    );
+    try {
+      expect(imports(sample).map((i) => [i.spec, i.typeOnly])).toEqual([
+        ['electron', false],
+        ['./a', true],
+        ['./b', true],
+        ['./c', false],
+        ['electron', false],
+        ['electron/main', false],
+      ]);
+    } finally {
+      fs.rmSync(path.dirname(sample), { recursive: true, force: true });
+    }
+  });
+
+  it('the renderer imports no Electron, no Node, and from outside renderer/ only types of preload/contract.ts', () => {
+    const contract = path.join(ROOT, 'preload', 'contract');
+    const bad: string[] = [];
+    for (const f of files('renderer', /\.(ts|tsx|mts|js|jsx|mjs)$/)) {
+      for (const i of imports(f)) {
+        const where = `${rel(f)}:${i.line} imports ${i.spec}`;
+        if (isElectron(i.spec)) bad.push(`${where} (Electron)`);
+        else if (!isBuildConfig(f) && (i.spec.startsWith('node:') || NODE_BUILTINS.has(i.spec))) bad.push(`${where} (Node)`);
+        else if (i.spec.startsWith('.') || path.isAbsolute(i.spec)) {
+          const target = path.resolve(path.dirname(f), i.spec);
+          if (!target.startsWith(path.join(ROOT, 'renderer') + path.sep)) {
+            const isContract = target.replace(/\.(js|ts)$/, '') === contract;
+            if (!isContract) bad.push(`${where} (outside renderer/)`);
+            else if (!i.typeOnly) bad.push(`${where} (the contract, but not type-only)`);
+          }
+        }
+      }
+    }
+    expect(bad).toEqual([]);
+  });
+});

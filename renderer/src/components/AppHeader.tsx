@@ -29,6 +29,8 @@ export function AppHeader({ screen, onNavigate, onLocked }: { screen: Screen | n
           <Menu
             theme="dark"
             mode="horizontal"
+            // Every screen stays one click away: an operator must never hunt in a "…" overflow menu.
+            disabledOverflow
             selectedKeys={[screen]}
             onClick={({ key }) => onNavigate(key as Screen)}
             items={SCREENS.map((s) => ({ key: s, label: <span data-testid={`nav-${s}`}>{t(NAV_LABEL[s])}</span> }))}

@@ -2,6 +2,7 @@ import type { Writable } from 'node:stream';
 import { csvField, csvRow } from '../ids/csv.js';
 import type { IdFileShape, IdRow } from '../ids/id-file.js';
 import { DEVICE_ID_RE, deviceIdProblem } from '../ids/validate.js';
+import { writeAll } from '../util/write-all.js';
 
 export interface BatchSignSummary {
   signed: number;
@@ -94,11 +95,7 @@ export async function batchSign(
     tails = extra.length ? [] : undefined;
   };
 
-  const write = async (text: string) => {
-    if (out.errored) throw out.errored;
-    if (out.destroyed) throw new Error('the output stream was closed before the batch finished');
-    if (!out.write(text)) await drained(out);
-  };
+  const write = (text: string) => writeAll(out, text);
 
   /** Waits for the oldest chunk in flight and writes its rows. */
   const writeOldest = async () => {
@@ -137,29 +134,4 @@ export async function batchSign(
   if (!headerDone) header = 'device_id,signature\n';
   if (header !== undefined) await write(header);
   return summary;
-}
-
-/**
- * Resolves on 'drain'; rejects when the stream has failed or closes first. A stream that
- * errored between two writes has already emitted 'error' and will never emit 'drain', so
- * waiting on 'drain' alone (events.once) would hang the batch forever.
- */
-function drained(out: Writable): Promise<void> {
-  if (out.errored) return Promise.reject(out.errored);
-  if (out.destroyed) return Promise.reject(new Error('the output stream was closed before the batch finished'));
-  return new Promise((resolve, reject) => {
-    const settle = (err?: Error | null) => {
-      out.off('drain', onDrain);
-      out.off('error', onError);
-      out.off('close', onClose);
-      if (err) reject(err);
-      else resolve();
-    };
-    const onDrain = () => settle();
-    const onError = (e: Error) => settle(e);
-    const onClose = () => settle(out.errored ?? new Error('the output stream was closed before the batch finished'));
-    out.on('drain', onDrain);
-    out.on('error', onError);
-    out.on('close', onClose);
-  });
 }

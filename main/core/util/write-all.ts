@@ -1,12 +1,15 @@
 import type { Writable } from 'node:stream';
 
+const CLOSED = 'the output stream closed before everything was written';
+
 /**
- * Writes and, when the stream asks for it, waits for 'drain'. Rejects if the stream fails or
- * closes first: a stream that errored never emits 'drain', and waiting on it would hang.
+ * Resolves on 'drain'; rejects when the stream fails or closes first. A stream that errored
+ * between two writes has already emitted 'error' and never emits 'drain', so waiting on
+ * 'drain' alone (events.once) would hang forever.
  */
-export function writeAll(out: Writable, chunk: string): Promise<void> {
+export function drained(out: Writable): Promise<void> {
   if (out.errored) return Promise.reject(out.errored);
-  if (out.write(chunk)) return Promise.resolve();
+  if (out.destroyed) return Promise.reject(new Error(CLOSED));
   return new Promise((resolve, reject) => {
     const settle = (err?: Error | null) => {
       out.off('drain', onDrain);
@@ -17,9 +20,16 @@ export function writeAll(out: Writable, chunk: string): Promise<void> {
     };
     const onDrain = () => settle();
     const onError = (e: Error) => settle(e);
-    const onClose = () => settle(out.errored ?? new Error('the output stream closed before everything was written'));
+    const onClose = () => settle(out.errored ?? new Error(CLOSED));
     out.on('drain', onDrain);
     out.on('error', onError);
     out.on('close', onClose);
   });
+}
+
+/** Writes and, when the stream asks for it, waits for 'drain'; fails instead of hanging. */
+export async function writeAll(out: Writable, chunk: string): Promise<void> {
+  if (out.errored) throw out.errored;
+  if (out.destroyed) throw new Error(CLOSED);
+  if (!out.write(chunk)) await drained(out);
 }

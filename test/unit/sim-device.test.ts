@@ -11,12 +11,15 @@ import {
   jsonFileStore,
   memoryStore,
   PRELOCKED_IDENTITY,
+  SESSION_GAP_MS,
   SimDevice,
+  SimFixture,
   wechatPushHook,
   type DeviceStore,
   type PushHook,
   type SimDeviceOptions,
 } from '../../main/core/sim/device/index.js';
+import { cli } from '../helpers/cli.js';
 import { tmpDir } from '../helpers/tmp.js';
 
 const IDENTITY = {
@@ -530,5 +533,215 @@ describe('SimDevice: non-volatile storage', () => {
     fs.writeFileSync(file, 'not json');
     await expect(jsonFileStore(file).load()).rejects.toThrow(/not JSON/);
     await expect(jsonFileStore(path.join(path.dirname(file), 'none.json')).load()).resolves.toBeUndefined();
+  });
+});
+
+describe('SimDevice: --baud pacing', () => {
+  it('takes as long as the UART would for what it reads and what it answers (10 bits a byte), and no more than a little over', async () => {
+    const baud = 2400;
+    const r = await rig({ baud, hwid: 'BAUD01' });
+    const t0 = performance.now();
+    const a = await r.ask('HELLO', {}, { step: 'test', timeoutMs: 1000, tries: 1 });
+    const ms = performance.now() - t0;
+    const bytes = 'HELLO *49D6\n'.length + r.lines.at(-1)!.length + 1;
+    const bound = (bytes * 10 * 1000) / baud;
+    expect(a.ok).toBe(true);
+    expect(ms).toBeGreaterThanOrEqual(bound);
+    expect(ms).toBeLessThan(bound * 1.5);
+    // Unpaced, the same exchange is far quicker than that.
+    const fast = await rig({ hwid: 'BAUD02' });
+    const t1 = performance.now();
+    await fast.ask('HELLO');
+    expect(performance.now() - t1).toBeLessThan(bound / 2);
+  });
+
+  it('keeps the order and the bytes of back-to-back writes', async () => {
+    const r = await rig({ baud: 115200, fault: 'noise', random: seeded(3) });
+    expect((await r.ask('WRITE', IDENTITY)).ok).toBe(true);
+    expect(fieldMap((await r.ask('READ')).frame)).toEqual(IDENTITY);
+  });
+});
+
+describe('SimFixture: a stream of units on one link', () => {
+  // Generous against a loaded machine: two back-to-back exchanges always fit in SWAP.
+  const SWAP = 100;
+  const GAP = 60;
+  const fixtures: SimFixture[] = [];
+  afterEach(() => {
+    for (const f of fixtures.splice(0)) f.stop();
+  });
+
+  function line(o: { units: number; dir: string; prefix?: string; swapMs?: number; gapMs?: number }) {
+    const { host, unit } = cable();
+    const conn = new HostConn(host);
+    const notes: string[] = [];
+    const put: { hwid: string; index: number; resumed: boolean }[] = [];
+    const fx = new SimFixture(unit, {
+      units: o.units,
+      stateDir: o.dir,
+      hwidPrefix: o.prefix,
+      swapMs: o.swapMs ?? SWAP,
+      gapMs: o.gapMs ?? GAP,
+      commitMs: 1,
+      log: (l) => notes.push(l),
+      onUnit: (u) => put.push(u),
+    });
+    fixtures.push(fx);
+    open.push({ conn, device: { stop: () => fx.stop() } as SimDevice, host, unit });
+    const ask = (verb: string, fields: Record<string, string | number> = {}) => conn.request(verb, fields, { step: 'test', timeoutMs: 1000, tries: 1 });
+    const hello = async () => fieldMap((await ask('HELLO')).frame);
+    /** What the station does with a blank unit, up to and including the confirming HELLO. */
+    const provision = async (deviceId: string) => {
+      expect(await hello()).toMatchObject({ state: 'blank' });
+      expect((await ask('WRITE', { ...IDENTITY, device_id: deviceId })).ok).toBe(true);
+      expect((await ask('READ')).ok).toBe(true);
+      expect((await ask('COMMIT')).ok).toBe(true);
+      expect(await hello()).toMatchObject({ state: 'locked' });
+    };
+    return { fx, conn, notes, put, ask, hello, provision };
+  }
+
+  /** Until the fixture has put that unit on (it takes a gap, and a loaded machine takes longer). */
+  async function onFixture(fx: SimFixture, hwid: string): Promise<void> {
+    const end = Date.now() + 3000;
+    while (fx.current?.hwid !== hwid) {
+      if (Date.now() > end) throw new Error(`${hwid} never put on (current: ${fx.current?.hwid ?? 'none'})`);
+      await settle(5);
+    }
+    await settle(20); // it listens once its state file is loaded
+  }
+
+  const readState = (dir: string, hwid: string) => JSON.parse(fs.readFileSync(path.join(dir, `${hwid}.json`), 'utf8'));
+
+  it('takes a unit off only once the station confirmed it and kept polling it for swapMs, then puts a new blank one on after a gap', async () => {
+    const dir = tmpDir();
+    const l = line({ units: 3, dir, prefix: 'FX' });
+    await l.fx.start();
+    expect(await l.hello()).toMatchObject({ hwid: 'FX01', state: 'blank' });
+    await l.provision('FIXTURE0001');
+    // Confirmed, but the station has not come back to poll (it may have stopped before recording): the unit stays.
+    await settle(100);
+    expect(l.fx.current?.hwid).toBe('FX01');
+    expect(await l.hello()).toMatchObject({ hwid: 'FX01', state: 'locked' }); // back to idle polling
+    await settle(SWAP + 10);
+    expect(l.fx.current?.hwid).toBe('FX01');
+    expect(await l.hello()).toMatchObject({ hwid: 'FX01', state: 'locked' }); // swapMs later: answered, then taken off
+    await settle(10);
+    expect(l.fx.current).toBeUndefined(); // the fixture is empty
+    await expect(l.ask('HELLO')).rejects.toMatchObject({ code: 'DEVICE_NO_ANSWER' });
+    await onFixture(l.fx, 'FX02');
+    expect(await l.hello()).toMatchObject({ hwid: 'FX02', state: 'blank' });
+    expect(readState(dir, 'FX01')).toMatchObject({ hwid: 'FX01', identity: { ...IDENTITY, device_id: 'FIXTURE0001' } });
+    expect(readState(dir, 'FX02')).toMatchObject({ hwid: 'FX02', identity: null });
+    expect(l.put).toEqual([
+      { hwid: 'FX01', index: 1, resumed: false },
+      { hwid: 'FX02', index: 2, resumed: false },
+    ]);
+    expect(l.notes).toContain('. fixture: unit FX01 taken off');
+  });
+
+  it('a station back at work (a READ of the locked unit) starts the count again; the last unit stays for good', async () => {
+    const dir = tmpDir();
+    const l = line({ units: 2, dir, prefix: 'ST' });
+    await l.fx.start();
+    await l.provision('STAY0001');
+    // A station at work on it again (as a restarted one would be): HELLO, HELLO, then READ at once.
+    await l.hello();
+    await l.hello();
+    expect((await l.ask('READ')).ok).toBe(true);
+    await l.hello();
+    await settle(SWAP + 10);
+    expect(l.fx.current?.hwid).toBe('ST01');
+    await l.hello(); // idle since here
+    await settle(SWAP + 10);
+    await l.hello();
+    await onFixture(l.fx, 'ST02');
+    expect(await l.hello()).toMatchObject({ hwid: 'ST02', state: 'blank' });
+    await l.provision('STAY0002');
+    await l.hello();
+    await settle(SWAP + 10);
+    await l.hello();
+    await settle(20);
+    expect(l.fx.done).toBe(true);
+    expect(await l.hello()).toMatchObject({ hwid: 'ST02', state: 'locked' });
+    expect(l.notes).toContain('. fixture: all 2 units done; ST02 stays on');
+    expect(l.fx.hwids).toEqual(['ST01', 'ST02']);
+    expect(fs.readdirSync(dir).sort()).toEqual(['ST01.json', 'ST02.json']);
+  });
+
+  it('a pause longer than a station poll (a station restarted) starts the count again', async () => {
+    const dir = tmpDir();
+    const l = line({ units: 2, dir, prefix: 'GP' });
+    await l.fx.start();
+    await l.provision('GAP00001');
+    await l.hello();
+    await settle(SESSION_GAP_MS + 100);
+    await l.hello(); // a new station's discovery poll: the unit does not leave under it
+    await settle(10);
+    expect(l.fx.current?.hwid).toBe('GP01');
+    await l.hello();
+    await settle(SWAP + 10);
+    await l.hello();
+    await settle(10);
+    expect(l.fx.current).toBeUndefined();
+  });
+
+  it('a unit that fails (never locked) stays on; random hwids are 12 hex digits', async () => {
+    const dir = tmpDir();
+    const l = line({ units: 3, dir });
+    await l.fx.start();
+    const h = (await l.hello()).hwid;
+    expect(h).toMatch(/^[0-9A-F]{12}$/);
+    expect((await l.ask('WRITE', IDENTITY)).ok).toBe(true);
+    for (let i = 0; i < 3; i++) {
+      await l.hello();
+      await settle(SWAP + 10);
+    }
+    expect(l.fx.current?.hwid).toBe(h);
+  });
+
+  it('restarted on its state dir, puts the newest unit back, counts the others, and carries on', async () => {
+    const dir = tmpDir();
+    const a = line({ units: 3, dir, prefix: 'RS' });
+    await a.fx.start();
+    await a.provision('RESUME0001');
+    await a.hello();
+    await settle(SWAP + 10);
+    await a.hello();
+    await onFixture(a.fx, 'RS02');
+    expect(await a.hello()).toMatchObject({ hwid: 'RS02' });
+    await a.provision('RESUME0002');
+    a.fx.stop(); // the simulator stops before the station polls RS02 again
+    const b = line({ units: 3, dir, prefix: 'RS' });
+    // The newest file is RS02's: make sure the clock shows it even on a coarse file system.
+    fs.utimesSync(path.join(dir, 'RS01.json'), new Date(Date.now() - 60_000), new Date(Date.now() - 60_000));
+    await b.fx.start();
+    expect(b.put).toEqual([{ hwid: 'RS02', index: 2, resumed: true }]);
+    expect(await b.hello()).toMatchObject({ hwid: 'RS02', state: 'locked' });
+    expect(fieldMap((await b.ask('READ')).frame)).toMatchObject({ device_id: 'RESUME0002' });
+    await b.hello();
+    await b.hello();
+    await settle(SWAP + 10);
+    await b.hello();
+    await onFixture(b.fx, 'RS03');
+    expect(await b.hello()).toMatchObject({ hwid: 'RS03', state: 'blank' });
+    expect(b.fx.fed).toBe(3);
+  });
+
+  it('wxprov sim device refuses fixture flags that do not fit, before opening anything', async () => {
+    const dir = tmpDir();
+    const link = path.join(dir, 'ttyFX');
+    const noDir = await cli(['sim', 'device', '--link', link, '--units', '3'], {});
+    expect(noDir.code).toBe(2);
+    expect(noDir.stderr).toMatch(/--state-dir is missing/);
+    const both = await cli(['sim', 'device', '--link', link, '--units', '3', '--state-dir', dir, '--state', path.join(dir, 'u.json')], {});
+    expect(both.stderr).toMatch(/^error INPUT_INVALID: --state/);
+    const badPrefix = await cli(['sim', 'device', '--link', link, '--units', '3', '--state-dir', dir, '--hwid', 'a/b'], {});
+    expect(badPrefix.stderr).toMatch(/^error INPUT_INVALID: --hwid/);
+    const noUnits = await cli(['sim', 'device', '--link', link, '--swap-ms', '10'], {});
+    expect(noUnits.stderr).toMatch(/--units is missing/);
+    const badBaud = await cli(['sim', 'device', '--link', link, '--baud', '0'], {});
+    expect(badBaud.stderr).toMatch(/^error INPUT_INVALID: --baud/);
+    expect(fs.existsSync(link)).toBe(false);
   });
 });

@@ -3,6 +3,7 @@ import { LineSplitter } from '../../serial/line-splitter.js';
 import type { Link } from '../../serial/link.js';
 import { checkWrite, identityFields } from './identity.js';
 import { bootBanner, garbageLine, logLine, pieces, printable, randInt, randomHex, type Random } from './noise.js';
+import { pacedLink } from './paced-link.js';
 import { memoryStore, type DeviceRecord, type DeviceStore } from './store.js';
 import { DEVICE_FAULTS, PRELOCKED_IDENTITY, type DeviceFault, type DeviceState, type Identity, type PushHook } from './types.js';
 
@@ -24,6 +25,10 @@ export interface SimDeviceOptions {
   random?: Random;
   /** Date.now by default: push token expiry. */
   now?: () => number;
+  /** The UART's speed: what the unit sends and reads is paced at 10 bits a byte. Unpaced by default (a pty has no speed). */
+  baud?: number;
+  /** Told after each answer is queued, with the state it leaves the unit in (a fixture uses it to know when the station is done). */
+  onAnswer?: (subject: string, ok: boolean, state: DeviceState) => void;
 }
 
 export const DEFAULT_FW = '1.4.2-sim';
@@ -58,6 +63,8 @@ export class SimDevice {
   private work: Promise<void> = Promise.resolve();
   private writes: Promise<void> = Promise.resolve();
   private readonly unsubs: (() => void)[] = [];
+  /** The link as the unit's UART drives it: paced when a baud rate is given. */
+  private readonly io: Link;
 
   constructor(
     readonly link: Link,
@@ -72,6 +79,7 @@ export class SimDevice {
     this.fault = opts.fault;
     this.fw = opts.fw ?? DEFAULT_FW;
     this.hwidValue = opts.hwid;
+    this.io = opts.baud !== undefined ? pacedLink(link, opts.baud) : link;
   }
 
   /** new + start(). */
@@ -96,13 +104,14 @@ export class SimDevice {
     this.committed = rec?.identity;
     if (this.fault === 'locked' && !this.committed) this.committed = { ...PRELOCKED_IDENTITY };
     if (rec?.hwid !== this.hwidValue || rec?.identity !== this.committed) await this.store.save({ hwid: this.hwidValue, identity: this.committed });
+    if (this.stopped) return; // stopped while loading: it never starts listening
 
     const splitter = new LineSplitter(
       (line) => this.onLine(line),
       (prefix) => this.note(`> ${printable(prefix)}... (over-long line ignored)`),
     );
-    this.unsubs.push(this.link.onData((c) => splitter.push(c)));
-    this.unsubs.push(this.link.onClose(() => this.stop()));
+    this.unsubs.push(this.io.onData((c) => splitter.push(c)));
+    this.unsubs.push(this.io.onClose(() => this.stop()));
     if (this.opts.push) this.unsubs.push(this.opts.push.onPush((msg) => this.onPush(msg)));
     this.note(`. unit ${this.hwidValue} state=${this.state()} fw=${this.fw}${this.fault ? ` fault=${this.fault}` : ''}`);
     this.boot();
@@ -131,6 +140,11 @@ export class SimDevice {
   /** The committed (non-volatile) identity, undefined when none. */
   identity(): Identity | undefined {
     return this.committed ? { ...this.committed } : undefined;
+  }
+
+  /** Resolves once everything the unit has queued to send is written. */
+  async flushed(): Promise<void> {
+    await this.writes;
   }
 
   /** What WRITE staged in RAM and COMMIT has not yet persisted. */
@@ -285,6 +299,7 @@ export class SimDevice {
     }
     this.answers++;
     this.send(line);
+    this.opts.onAnswer?.(subject, ok, this.state());
   }
 
   /** One frame out, after whatever is already being written (lines never interleave). */
@@ -292,18 +307,18 @@ export class SimDevice {
     this.note(`< ${line}`);
     this.queueWrite(async () => {
       if (this.fault === 'noise') {
-        if (this.random() < 0.5) await this.link.write(logLine(this.random));
-        await this.link.write(garbageLine(this.random));
+        if (this.random() < 0.5) await this.io.write(logLine(this.random));
+        await this.io.write(garbageLine(this.random));
         for (const piece of pieces(this.random, line + '\n')) {
-          await this.link.write(piece);
+          await this.io.write(piece);
           await sleep(randInt(this.random, 1, 3));
         }
-      } else await this.link.write(line + '\n');
+      } else await this.io.write(line + '\n');
     });
   }
 
   private sendRaw(text: string): void {
-    this.queueWrite(() => this.link.write(text));
+    this.queueWrite(() => this.io.write(text));
   }
 
   private queueWrite(fn: () => Promise<void>): void {

@@ -48,8 +48,10 @@ function asRecord(file: string, raw: unknown): DeviceRecord {
 
 /**
  * A JSON file, so an identity survives a restart of the simulator process. Written to a
- * temporary file, flushed, then renamed over the old one: a kill mid-save leaves the old
- * state or the new one, like the firmware's spare-slot switch.
+ * temporary file, then renamed over the old one: a kill mid-save leaves the old state or the
+ * new one, like the firmware's spare-slot switch. Not fsynced: the file has to outlive the
+ * simulator process (the kernel keeps what was written), not the machine, and a disk flush
+ * would add the disk's latency to every COMMIT on top of --commit-ms.
  */
 export function jsonFileStore(file: string): DeviceStore {
   return {
@@ -76,7 +78,6 @@ export function jsonFileStore(file: string): DeviceStore {
       const fh = await fs.promises.open(tmp, 'w');
       try {
         await fh.writeFile(JSON.stringify(doc, null, 2) + '\n');
-        await fh.sync();
       } finally {
         await fh.close();
       }

@@ -8,7 +8,7 @@ import { startWechatSim, type WechatSim } from '../../main/core/sim/wechat-sim.j
 import { createContext } from '../../main/core/context.js';
 import { KeyService } from '../../main/core/keys/key-service.js';
 import { cli } from '../helpers/cli.js';
-import { tmpDir } from '../helpers/tmp.js';
+import { setupLine } from '../helpers/line.js';
 
 // `wxprov flash` against simulated units on real pseudo-terminals (socat), one test per fault.
 
@@ -22,19 +22,7 @@ beforeAll(async () => {
 });
 afterAll(() => sim.close());
 beforeEach(async () => {
-  env = {
-    WXPROV_HOME: tmpDir(),
-    WXPROV_API_BASE: sim.url,
-    WXPROV_APPID: sim.appid,
-    WXPROV_APPSECRET: sim.appsecret,
-    WXPROV_KEY_PASSPHRASE: 'line passphrase',
-    WXPROV_OPERATOR: 'op7',
-  };
-  const p = await cli(['product', 'create', '--en', 'Lamp', '--zh', '台灯', '--default-name', '台灯', '--model', 'LAMP-1', '--json'], env);
-  pid = p.json.product_id;
-  expect((await cli(['key', 'create', '--product', String(pid)], env)).code).toBe(0);
-  await cli(['config', 'set', 'station_code', 'L1'], env);
-  await cli(['product', 'set', '--product', String(pid), '--id-template', 'LP{station}{seq:5}'], env);
+  ({ env, pid } = await setupLine(sim));
 });
 afterEach(async () => {
   while (open.length) {

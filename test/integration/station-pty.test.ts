@@ -9,6 +9,7 @@ import { memoryStore } from '../../main/core/sim/device/index.js';
 import { startWechatSim, type WechatSim } from '../../main/core/sim/wechat-sim.js';
 import { cli } from '../helpers/cli.js';
 import { cliRun, fixtures, jsonLines, sleep, until } from '../helpers/station.js';
+import { setupLine } from '../helpers/line.js';
 import { tmpDir } from '../helpers/tmp.js';
 
 // The station loop (runStation, `wxprov station`) over real pseudo-terminals (socat), with
@@ -32,19 +33,7 @@ beforeAll(async () => {
 });
 afterAll(() => sim.close());
 beforeEach(async () => {
-  env = {
-    WXPROV_HOME: tmpDir(),
-    WXPROV_API_BASE: sim.url,
-    WXPROV_APPID: sim.appid,
-    WXPROV_APPSECRET: sim.appsecret,
-    WXPROV_KEY_PASSPHRASE: 'line passphrase',
-    WXPROV_OPERATOR: 'op7',
-  };
-  const p = await cli(['product', 'create', '--en', 'Lamp', '--zh', '台灯', '--default-name', '台灯', '--model', 'LAMP-1', '--json'], env);
-  pid = p.json.product_id;
-  expect((await cli(['key', 'create', '--product', String(pid)], env)).code).toBe(0);
-  expect((await cli(['config', 'set', 'station_code', 'L1'], env)).code).toBe(0);
-  expect((await cli(['product', 'set', '--product', String(pid), '--id-template', 'LP{station}{seq:5}'], env)).code).toBe(0);
+  ({ env, pid } = await setupLine(sim));
   ctx = createContext({ env });
   fx = fixtures(tmpDir('wxprov-station-'));
 });

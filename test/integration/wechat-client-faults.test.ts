@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { isWxError, type WxError } from '../../main/core/errors/wx-error.js';
 import { startWechatSim, type Fault, type WechatSim } from '../../main/core/sim/wechat-sim.js';
 import { WechatClient, type WechatClientOptions } from '../../main/core/wechat/client.js';
+import { caught } from '../helpers/caught.js';
 
 // Retries, refusals and the createproduct once-only rule, with faults injected into the real
 // simulator. Sleep is injected and records the backoff; random is fixed at 0.5, so with
@@ -33,16 +33,6 @@ function clientFor(o: Partial<WechatClientOptions> = {}): WechatClient {
 const calls = (endpoint: string) => sim.state.calls.filter((c) => c.endpoint === endpoint);
 const names = { english_product_name: 'Speaker', chinese_product_name: '音箱', device_default_name: '小音箱' };
 const APPID = 'wx1234567890abcdef';
-
-async function caught(p: Promise<unknown>): Promise<WxError> {
-  try {
-    await p;
-  } catch (e) {
-    if (isWxError(e)) return e;
-    throw e;
-  }
-  throw new Error('expected a WxError');
-}
 
 /** A client with a token and a product already, so faults hit only the call under test. */
 async function ready(o: Partial<WechatClientOptions> = {}): Promise<{ c: WechatClient; pid: number }> {

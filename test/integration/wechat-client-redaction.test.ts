@@ -2,10 +2,11 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { isWxError, type WxError } from '../../main/core/errors/wx-error.js';
+import type { WxError } from '../../main/core/errors/wx-error.js';
 import { createLogger, fileSink } from '../../main/core/log/logger.js';
 import { startWechatSim, type WechatSim } from '../../main/core/sim/wechat-sim.js';
 import { WechatClient, type WechatClientOptions } from '../../main/core/wechat/client.js';
+import { caught } from '../helpers/caught.js';
 
 // The AppSecret, every access token issued and every push_token must stay out of the log file
 // and out of every error, whatever path the flow takes (refreshes, failures, platform texts
@@ -35,16 +36,6 @@ afterEach(async () => {
   await sim.close();
   fs.rmSync(home, { recursive: true, force: true });
 });
-
-async function caught(p: Promise<unknown>): Promise<WxError> {
-  try {
-    await p;
-  } catch (e) {
-    if (isWxError(e)) return e;
-    throw e;
-  }
-  throw new Error('expected a WxError');
-}
 
 const texts = (e: WxError): string[] => [
   e.message,

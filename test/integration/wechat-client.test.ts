@@ -1,8 +1,8 @@
 import crypto from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { isWxError, type WxError } from '../../main/core/errors/wx-error.js';
 import { startWechatSim, type WechatSim, type WechatSimOptions } from '../../main/core/sim/wechat-sim.js';
 import { WechatClient, type WechatClientOptions } from '../../main/core/wechat/client.js';
+import { caught } from '../helpers/caught.js';
 
 // The client against the real simulator over loopback HTTP: endpoints, tokens, local checks.
 
@@ -37,16 +37,6 @@ function clientFor(o: Partial<WechatClientOptions> = {}): WechatClient {
 const calls = (endpoint: string) => sim.state.calls.filter((c) => c.endpoint === endpoint);
 const names = { english_product_name: 'Speaker', chinese_product_name: '音箱', device_default_name: '小音箱' };
 const p256Pem = () => crypto.generateKeyPairSync('ec', { namedCurve: 'prime256v1' }).publicKey.export({ type: 'spki', format: 'pem' }).toString();
-
-async function caught(p: Promise<unknown>): Promise<WxError> {
-  try {
-    await p;
-  } catch (e) {
-    if (isWxError(e)) return e;
-    throw e;
-  }
-  throw new Error('expected a WxError');
-}
 
 describe('endpoints', () => {
   it('every endpoint succeeds against the sim and changes its state', async () => {

@@ -112,6 +112,16 @@ export class SyncWorker {
     this.o.onStatus?.(this.status);
   }
 
+  /**
+   * A batch went through. Counting the outbox here would scan it once per batch (a 100k-id
+   * sync sends 1,000): the pending count is derived instead, and the full count is taken
+   * again when the run ends.
+   */
+  private progress(p: { done: number; total: number }): void {
+    this.status = { ...this.status, progress: p, queue: { ...this.status.queue, pending: Math.max(0, p.total - p.done) } };
+    this.o.onStatus?.(this.status);
+  }
+
   private schedule(ms: number): void {
     clearTimeout(this.timer);
     if (this.stopped || !this.online) return;
@@ -134,7 +144,7 @@ export class SyncWorker {
         if (!force && pending === 0 && !this.status.last_error) next = { wait: this.o.idleMs, patch: { phase: 'idle', progress: undefined } };
         else {
           this.emit({ phase: 'syncing', progress: { done: 0, total: pending }, next_attempt_at: undefined });
-          const r = await syncOnce(this.ctx, { onProgress: (p) => this.emit({ progress: p }) });
+          const r = await syncOnce(this.ctx, { onProgress: (p) => this.progress(p) });
           this.lastRun = r;
           next = this.after(r);
         }

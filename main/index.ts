@@ -1,9 +1,9 @@
 import { app, BrowserWindow, dialog, ipcMain, safeStorage } from 'electron';
-import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createAppService } from './core/app/index.js';
 import { resolveHome } from './core/config/home.js';
+import { ensurePrivateDir } from './core/config/private-files.js';
 import { toPayload } from './core/errors/wx-error.js';
 import { forwardEvents, registerIpc, senderIs } from './ipc.js';
 import { SafeStorageSealer, safeStorageInfo } from './safe-storage-sealer.js';
@@ -25,8 +25,7 @@ const paths = {
 // The same directory as the CLI (WXPROV_HOME, else defaultHome()), set before anything reads
 // userData — the single-instance lock lives there too, so one app runs per data dir.
 // Chromium's own files (caches, local storage) go to a subfolder, away from wxprov.db.
-const home = resolveHome(process.env);
-fs.mkdirSync(home, { recursive: true, mode: 0o700 });
+const home = dataDir();
 app.setName(PRODUCT_NAME);
 app.setPath('userData', home);
 app.setPath('sessionData', path.join(home, 'chromium'));
@@ -87,6 +86,19 @@ async function start(): Promise<void> {
         app.quit();
       });
   });
+}
+
+/** The CLI's data dir, owner-only; a refused one (a relative WXPROV_HOME) ends the app before anything opens. */
+function dataDir(): string {
+  try {
+    const dir = resolveHome(process.env);
+    ensurePrivateDir(dir);
+    return dir;
+  } catch (e) {
+    fail(e);
+    // app.exit returns; nothing below may run without a data dir.
+    process.exit(1);
+  }
 }
 
 function fail(err: unknown): void {

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Store from 'electron-store';
 import type { KeyValueStore } from './core/app/kv.js';
+import { tightenFile } from './core/config/private-files.js';
 
 /** What the adapter needs of electron-store (a test passes a Map-backed fake). */
 export type StoreLike = Pick<Store<Record<string, unknown>>, 'get' | 'set' | 'delete'>;
@@ -27,6 +28,8 @@ export function kvOverStore(store: StoreLike): KeyValueStore {
  * starts with fresh settings, as the core's jsonFileKv does, rather than not starting at all.
  */
 export function openSettingsStore(dir: string): KeyValueStore {
+  // configFileMode applies when electron-store writes; a file left wider is tightened on open.
+  tightenFile(path.join(dir, 'app-settings.json'));
   const open = () =>
     new Store<Record<string, unknown>>({
       name: 'app-settings',

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { finished } from 'node:stream/promises';
+import { ensurePrivateDir } from '../config/private-files.js';
 import type { Db } from '../db/open.js';
 import { WxError } from '../errors/wx-error.js';
 import { exportRecords, type RecordFilter } from '../registry/records.js';
@@ -18,7 +19,8 @@ export function fileStamp(d: Date): string {
  */
 export async function exportToFile(db: Db, dataDir: string, filter: RecordFilter, now: Date): Promise<{ rows: number; file: string }> {
   const dir = path.join(dataDir, 'exports');
-  fs.mkdirSync(dir, { recursive: true });
+  // Owner-only like the rest of the data dir: an export is the whole production record.
+  ensurePrivateDir(dir);
   let file = path.join(dir, `records-${fileStamp(now)}.csv`);
   for (let i = 2; fs.existsSync(file); i++) file = path.join(dir, `records-${fileStamp(now)}-${i}.csv`);
   const tmp = `${file}.partial`;

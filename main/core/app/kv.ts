@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { tightenFile } from '../config/private-files.js';
 import { WxError } from '../errors/wx-error.js';
 
 /**
@@ -27,6 +28,8 @@ export function memoryKv(initial: Record<string, unknown> = {}): KeyValueStore {
  */
 export function jsonFileKv(file: string): KeyValueStore {
   let data: Record<string, unknown> = {};
+  // It holds the PIN's hash and the sealed AppSecret: a file left wider by an older version is tightened now, not at the next write.
+  tightenFile(file);
   try {
     const parsed: unknown = JSON.parse(fs.readFileSync(file, 'utf8'));
     if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) data = parsed as Record<string, unknown>;

@@ -1,5 +1,5 @@
 import { WxError } from '../errors/wx-error.js';
-import { resolveHome } from './home.js';
+import { envValue, resolveHome } from './home.js';
 
 export const DEFAULT_API_BASE = 'https://api.weixin.qq.com';
 
@@ -13,6 +13,8 @@ export interface StationEnv {
   appsecret?: string;
   keyPassphrase?: string;
   tokenMode: TokenMode;
+  /** WXPROV_MACHINE_ID: stands in for the OS machine id (tests, cloned disk images); see machine.ts. */
+  machineId?: string;
 }
 
 export function readEnv(env: NodeJS.ProcessEnv = process.env): StationEnv {
@@ -37,6 +39,7 @@ export function readEnv(env: NodeJS.ProcessEnv = process.env): StationEnv {
     appsecret: env.WXPROV_APPSECRET?.trim() || undefined,
     keyPassphrase: env.WXPROV_KEY_PASSPHRASE || undefined,
     tokenMode: mode,
+    machineId: envValue(env, 'WXPROV_MACHINE_ID'),
   };
 }
 

@@ -1,6 +1,6 @@
-import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
+import { ensurePrivateDir, ensurePrivateFile, tightenFile, type OnTightened } from '../config/private-files.js';
 import { WxError } from '../errors/wx-error.js';
 import type { Migration } from './migration.js';
 import { MIGRATIONS } from './migrations/index.js';
@@ -13,12 +13,19 @@ export const DB_FILE = 'wxprov.db';
  * Opens (creating if needed) the station database in `home` and brings its schema up to
  * date. WAL lets the UI read while a sync writes; synchronous=FULL because this is the
  * factory's ledger and a power cut must not lose a committed row.
+ *
+ * The dir is 0700 and the db and its -wal/-shm 0600 (tightened if found wider, each one
+ * reported to `onTightened`): the file holds sealed private keys. SQLite would create the db
+ * 0644 and give -wal/-shm the db's mode, so the db file is made owner-only before it opens it.
  */
-export function openDb(home: string, migrations: readonly Migration[] = MIGRATIONS): Db {
+export function openDb(home: string, migrations: readonly Migration[] = MIGRATIONS, onTightened?: OnTightened): Db {
   let db: Db;
   try {
-    fs.mkdirSync(home, { recursive: true, mode: 0o700 });
-    db = new Database(path.join(home, DB_FILE));
+    ensurePrivateDir(home, onTightened);
+    const file = path.join(home, DB_FILE);
+    ensurePrivateFile(file, onTightened);
+    for (const f of [`${file}-wal`, `${file}-shm`]) tightenFile(f, onTightened);
+    db = new Database(file);
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = FULL');
     db.pragma('foreign_keys = ON');

@@ -81,6 +81,12 @@ export const CODES = {
   SEQUENCE_EXHAUSTED: t('序号已用完（{digits} 位）', 'The sequence is used up ({digits} digits)', '在模板中加大 {seq:N} 的位数', 'Use more digits in {seq:N} in the template'),
   PRODUCT_MODEL_MISSING: t('产品 {product_id} 没有型号（model_name）', 'Product {product_id} has no model name', '运行 wxprov product add --product {product_id} --model <型号>', 'Run wxprov product add --product {product_id} --model <model_name>'),
   SETTING_INVALID: t('设置 {key} 的值无效：{value}', 'Invalid value for setting {key}: {value}', '允许的值：{allowed}', 'Allowed: {allowed}'),
+  STATION_MACHINE_CHANGED: t(
+    '站号 {station_code} 是在另一台电脑上设置的（数据目录被复制过来了？），为免两台电脑发出相同的设备 ID，已停止发号',
+    'The station code {station_code} was set on another computer (was the data dir copied here?): no ids are minted until it is confirmed, so two computers never mint the same ids',
+    '确认站号：wxprov config set station_code <站号>，或在应用的设置页确认。原电脑不再使用该站号时才可沿用，否则请换一个新站号',
+    "Confirm the station code with wxprov config set station_code <code>, or in the app's setup. Keep the same code only if the other computer no longer uses it; otherwise choose a new one",
+  ),
   SYNC_PAUSED: t('同步已暂停到 {until}：{reason}', 'Sync is paused until {until}: {reason}', '记录都保留在本机队列中，到时自动继续', 'Everything stays queued on this station and resumes then'),
 
   // ── serial ports and units (WXP/1) ──────────────────────────────────────

@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { ensurePrivateDir, ensurePrivateFile, type OnTightened } from '../config/private-files.js';
 import { redactor, type Redactor } from './redact.js';
 
 export type Level = 'debug' | 'info' | 'warn' | 'error';
@@ -33,11 +34,15 @@ export function createLogger(sinks: Sink[], r: Redactor = redactor, now: () => D
   };
 }
 
-/** Appends to <home>/logs/wxprov.log; created with owner-only permissions. */
-export function fileSink(home: string): Sink {
+/**
+ * Appends to <home>/logs/wxprov.log, owner-only (tightened if found wider, each one reported to
+ * `onTightened`): redaction masks what it knows, but the log still tells the production story.
+ */
+export function fileSink(home: string, onTightened?: OnTightened): Sink {
   const dir = path.join(home, 'logs');
-  fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+  ensurePrivateDir(dir, onTightened);
   const file = path.join(dir, 'wxprov.log');
+  ensurePrivateFile(file, onTightened);
   return (line) => fs.appendFileSync(file, line + '\n', { mode: 0o600 });
 }
 

@@ -1,6 +1,7 @@
 import type { Db } from '../db/open.js';
 import { WxError } from '../errors/wx-error.js';
 import { DeviceStore, type DeviceRow, type DeviceStatus } from './device-store.js';
+import { Settings } from './settings.js';
 import { DEFAULT_TEMPLATE, parseTemplate, renderTemplate, type Template } from './template.js';
 
 export interface AllocateRequest {
@@ -31,9 +32,11 @@ const MAX_SKIPS = 10_000;
  */
 export class Allocator {
   private readonly devices: DeviceStore;
+  private readonly settings: Settings;
 
   constructor(private readonly db: Db) {
     this.devices = new DeviceStore(db);
+    this.settings = new Settings(db);
   }
 
   template(productId: number): Template {
@@ -44,6 +47,12 @@ export class Allocator {
   /** Allocate one id. Must run inside the caller's transaction when the caller has more to write. */
   allocate(req: AllocateRequest, template: Template = this.template(req.product_id)): DeviceRow {
     const run = () => {
+      // A data dir copied from another computer carries its station code and sequences: both
+      // computers would mint the same ids. Nothing is minted from the template until the code
+      // is confirmed here. An id given by hand takes nothing from a sequence, so it passes.
+      if (req.device_id === undefined && this.settings.stationBinding() === 'moved') {
+        throw new WxError('STATION_MACHINE_CHANGED', { station_code: this.settings.get('station_code') });
+      }
       const at = req.at.toISOString();
       const base = {
         product_id: req.product_id,

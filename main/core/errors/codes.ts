@@ -59,6 +59,9 @@ export const CODES = {
   INPUT_BAD_APPID: t('小程序 AppID 无效：{appid}', 'Invalid mini-program AppID: {appid}', '小程序 AppID 为 wx 加 16 位十六进制字符', 'A mini-program AppID is wx followed by 16 hex digits'),
   INPUT_MSG_TOO_LARGE: t('推送消息有 {bytes} 字节，超过 5KB 上限', 'The push message is {bytes} bytes, over the 5 KB limit', '缩短到 5120 字节以内（UTF-8，中文每字 3 字节）', 'Shorten it to 5120 bytes or fewer (UTF-8; a Chinese character is 3 bytes)'),
   FILE_UNREADABLE: t('无法读取文件 {path}', 'Cannot read the file {path}', '检查路径和权限（{detail}）', 'Check the path and permissions ({detail})'),
+  INPUT_FILE_ENCODING: t('文件 {path} 第 {line} 行不是有效的 {encoding} 文本', 'Line {line} of {path} is not valid {encoding} text', '在 Excel/WPS 中另存为“CSV UTF-8（逗号分隔）”后重试；该文件的内容均未使用', 'Save it again from Excel/WPS as "CSV UTF-8 (comma delimited)" and try again; nothing from the file was used'),
+  INPUT_FILE_BINARY: t('文件 {path} 第 {line} 行含有非文本内容（{detail}）', 'Line {line} of {path} holds something that is not text ({detail})', '确认这是 CSV 或文本文件（不是 .xlsx）；UTF-16 文件须带 BOM（Excel 的“Unicode 文本”带有）；该文件的内容均未使用', 'Check it is a CSV or text file (not .xlsx); UTF-16 needs a BOM (Excel\'s "Unicode text" has one); nothing from the file was used'),
+  INPUT_FILE_REPEATED_HEADER: t('文件 {path} 第 {line} 行是数据中间再次出现的表头', 'Line {line} of {path} is a header row again, in the middle of the data', '文件可能由几次导出拼接而成：删除多余的表头行后重试；该文件的内容均未使用', 'The file may be several exports joined together: delete the extra header rows and try again; nothing from the file was used'),
 
   // ── keys and signatures ──────────────────────────────────────────────────
   KEY_PASSPHRASE_REQUIRED: t('需要私钥口令', 'A passphrase for the private keys is needed', '设置环境变量 WXPROV_KEY_PASSPHRASE（私钥只以加密形式保存）', 'Set WXPROV_KEY_PASSPHRASE (private keys are only ever stored encrypted)'),

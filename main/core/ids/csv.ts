@@ -38,3 +38,17 @@ export function csvField(v: string | number | null | undefined, always = false):
 
 export const csvRow = (fields: (string | number | null | undefined)[], always = false): string =>
   fields.map((f) => csvField(f, always)).join(',');
+
+/**
+ * A text cell that Excel/WPS would run as a formula (`=`, `+`, `-`, `@`, or a tab/CR in front
+ * of one) gets a leading apostrophe, as OWASP's CSV-injection guidance says. Every CSV we
+ * write goes through here: hwid, sn and last_error come from units, scanners and the platform.
+ * Being a valid device id is no exemption: `-A1` is a formula (a cell reference). Numbers
+ * pass: ours are never negative.
+ */
+export function neutraliseCell<T extends string | number | null | undefined>(v: T): T | string {
+  return typeof v === 'string' && /^[=+\-@\t\r]/.test(v) ? `'${v}` : v;
+}
+
+/** csvRow with every cell neutralised: the writer for CSV that may be opened in a spreadsheet. */
+export const csvSafeRow = (fields: (string | number | null | undefined)[], always = false): string => csvRow(fields.map(neutraliseCell), always);

@@ -1,5 +1,5 @@
 import type { Writable } from 'node:stream';
-import { csvField, csvRow } from '../ids/csv.js';
+import { csvField, csvSafeRow } from '../ids/csv.js';
 import type { IdFileShape, IdRow } from '../ids/id-file.js';
 import { DEVICE_ID_RE, deviceIdProblem } from '../ids/validate.js';
 import { writeAll } from '../util/write-all.js';
@@ -40,9 +40,9 @@ interface Chunk {
 const idProblem = (id: string): string | undefined => (DEVICE_ID_RE.test(id) ? undefined : deviceIdProblem(id));
 
 /**
- * Streams `device_id,signature` CSV (plus any extra columns the input carried) for an id
- * file of any size, one row per valid id, in input order. Invalid ids are reported with
- * their line, not signed.
+ * Streams `device_id,signature` CSV (plus any extra columns the input carried, decoded, with
+ * formula-like cells neutralised) as UTF-8 for an id file of any size, one row per valid id,
+ * in input order. Invalid ids are reported with their line, not signed.
  *
  * Ids go to `signer` in chunks of `chunkLines`; with a ChunkSigner (a worker pool) up to
  * `maxInFlight` chunks are being signed while the writer waits for the oldest, so the pool
@@ -104,7 +104,10 @@ export async function batchSign(
     if (sigs.length !== c.ids.length) throw new Error(`the signer answered ${sigs.length} signatures for ${c.ids.length} ids`);
     let text = header ?? '';
     header = undefined;
-    // A valid device id never needs quoting; the extra columns were quoted when read.
+    // A valid device id never needs quoting; the extra columns were quoted when read. The id
+    // and signature are the payload a flashing tool writes to the unit, so they stay exact (an
+    // apostrophe would flash a different id); neither can hold a function call: the id is
+    // [0-9A-Za-z_-] and the signature is base64 of DER, which starts with "M".
     for (let i = 0; i < c.ids.length; i++) text += `${c.ids[i]},${csvField(sigs[i])}${c.tails ? c.tails[i] : ''}\n`;
     await write(text);
     summary.signed += c.ids.length;
@@ -113,7 +116,7 @@ export async function batchSign(
   for await (const row of rows) {
     if (!headerDone) {
       extra = shape()?.extraColumns ?? [];
-      header = csvRow(['device_id', 'signature', ...extra]) + '\n';
+      header = csvSafeRow(['device_id', 'signature', ...extra]) + '\n';
       tails = extra.length ? [] : undefined;
       headerDone = true;
     }
@@ -123,7 +126,7 @@ export async function batchSign(
       continue;
     }
     ids.push(row.device_id);
-    if (tails) tails.push(',' + csvRow(extra.map((c) => row.extra[c])));
+    if (tails) tails.push(',' + csvSafeRow(extra.map((c) => row.extra[c])));
     if (ids.length >= chunkLines) {
       dispatch();
       while (inFlight.length >= maxInFlight) await writeOldest();

@@ -1,6 +1,6 @@
 import type { Writable } from 'node:stream';
 import type { Db } from '../db/open.js';
-import { csvRow } from '../ids/csv.js';
+import { csvSafeRow } from '../ids/csv.js';
 import { writeAll } from '../util/write-all.js';
 
 export const RECORD_COLUMNS = [
@@ -28,7 +28,8 @@ export interface RecordFilter {
 /**
  * Streams the ledger without loading it: one statement iterated row by row, written in
  * chunks with backpressure. CSV is for Excel/WPS (UTF-8 BOM so Chinese text opens right,
- * every field quoted so ids with leading zeros stay text-like); JSON is one array.
+ * every field quoted so ids with leading zeros stay text-like, formula-like cells neutralised,
+ * a device id `-x` included, as `'-x`); JSON is one array with the values as stored.
  */
 export async function exportRecords(db: Db, filter: RecordFilter, format: 'csv' | 'json', out: Writable): Promise<number> {
   const where: string[] = [];
@@ -48,9 +49,9 @@ export async function exportRecords(db: Db, filter: RecordFilter, format: 'csv' 
     if (buf.length) await writeAll(out, buf.join(''));
     buf = [];
   };
-  buf.push(format === 'csv' ? '\uFEFF' + csvRow([...RECORD_COLUMNS], true) + '\r\n' : '[');
+  buf.push(format === 'csv' ? '\uFEFF' + csvSafeRow([...RECORD_COLUMNS], true) + '\r\n' : '[');
   for (const row of db.prepare(sql).iterate(...args) as Iterable<Record<string, string | number | null>>) {
-    if (format === 'csv') buf.push(csvRow(RECORD_COLUMNS.map((c) => row[c]), true) + '\r\n');
+    if (format === 'csv') buf.push(csvSafeRow(RECORD_COLUMNS.map((c) => row[c]), true) + '\r\n');
     else buf.push((n === 0 ? '\n' : ',\n') + JSON.stringify(row));
     n++;
     if (buf.length >= 1000) await flush();

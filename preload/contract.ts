@@ -134,6 +134,8 @@ export const schemas = {
   'sim.placeUnit': z.object({ slot: z.string().min(1).max(16), fault: z.enum(['noise', 'badcrc', 'pull', 'silent', 'locked', 'flash']).optional() }),
   // queue, sync, records
   'queue.status': none,
+  /** Engineer only (refused with APP_LOCKED while locked): lift a quota pause before it ends; audited. */
+  'queue.resume': none,
   'sync.now': none,
   'sync.retryFailed': none,
   'records.search': z.object({
@@ -183,6 +185,7 @@ export interface Outputs {
   'line.scan': LineStatus;
   'sim.placeUnit': { slot: string; hwid: string };
   'queue.status': { queue: QueueStats; sync: SyncStatus };
+  'queue.resume': { resumed: boolean; was_paused_until: string | null };
   'sync.now': SyncResult;
   'sync.retryFailed': { requeued: number };
   'records.search': DevicePage;

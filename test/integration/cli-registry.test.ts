@@ -70,7 +70,7 @@ describe('wxprov sync and queue', () => {
     expect(q.json).toMatchObject({ pending: 3, last_error: 'WX_HOSTAPP_NOT_REGISTERED' });
     const ok = await cli(['sync', '--json'], env);
     expect(ok.code).toBe(0);
-    expect(ok.json).toEqual({ synced: 3, failed: 0, pending: 0, calls: 1 });
+    expect(ok.json).toEqual({ synced: 3, failed: 0, pending: 0, calls: 1, by_code: { synced: 3 } });
   });
 
   it('shows progress on stderr for a large queue', async () => {

@@ -51,7 +51,7 @@ describe('sync', () => {
     await new Registry(ctx).add(pid, rows(ids('B', 250)));
     const before = addCalls();
     const r = await syncOnce(ctx, { batchSize: 100 });
-    expect(r).toEqual({ synced: 250, failed: 0, pending: 0, calls: 3 });
+    expect(r).toEqual({ synced: 250, failed: 0, pending: 0, calls: 3, by_code: { synced: 250 } });
     expect(addCalls() - before).toBe(3);
     const sent = sim.state.calls.filter((c) => c.endpoint === 'adddevice').slice(-3);
     expect(sent.map((c) => (c.body as { device_id_list: string[] }).device_id_list.length)).toEqual([100, 100, 50]);
@@ -125,7 +125,8 @@ describe('sync', () => {
     const before = addCalls();
     const paused = await syncOnce(ctx);
     expect(paused.error?.code).toBe('SYNC_PAUSED');
-    expect(paused.error?.message_en).toContain('2026-11-28T16:00:00.000Z');
+    expect(paused.error?.params?.until).toBe('2026-11-28T16:00:00.000Z');
+    expect(paused.error?.message_en).toContain('(2026-11-29 00:00 Beijing time)'); // never bare UTC
     expect(paused).toMatchObject({ calls: 0, pending: 10 });
     expect(addCalls()).toBe(before);
     clock = new Date('2026-11-28T16:00:01Z');

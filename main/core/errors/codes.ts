@@ -42,10 +42,11 @@ export const CODES = {
   NET_UNREACHABLE: t('无法连接服务器 {host}', 'Cannot reach the server {host}', '检查网络；记录已保存在本机，联网后可继续', 'Check the network; records are kept on this station and continue once online'),
   NET_TIMEOUT: t('服务器 {host} 无响应（超时）', 'The server {host} did not answer in time', '检查网络后重试', 'Check the network and try again'),
   NET_HTTP_STATUS: t('服务器返回 HTTP {status}', 'The server answered HTTP {status}', '稍后重试', 'Try again later'),
-  NET_BAD_RESPONSE: t('服务器的应答无法解析', 'The server sent an answer that could not be read', '检查 WXPROV_API_BASE 是否指向微信接口', 'Check that WXPROV_API_BASE points at the WeChat API'),
+  NET_BAD_RESPONSE: t('服务器的应答不是有效的微信接口应答（{detail}）', "The server's answer is not a valid WeChat API answer ({detail})", '没有当作成功处理，稍后会重试；持续出现请检查 WXPROV_API_BASE 是否指向微信接口（而不是代理或登录页）', 'Nothing was counted as done and it is retried later; if it persists, check that WXPROV_API_BASE points at the WeChat API (not at a proxy or a login page)'),
 
   // ── createproduct's one-intent rule ─────────────────────────────────────
   PRODUCT_CREATE_OUTCOME_UNKNOWN: t('创建产品的请求已发出但没有收到应答，不确定是否已创建', 'The create-product request went out but no answer came back: the product may or may not exist', '先在微信平台确认；确认未创建后加 --force 重新创建（该接口有频率限制，不会自动重试）', 'Check on the WeChat platform first; if it was not created, run again with --force (createproduct is rate-limited and is never retried on its own)'),
+  PUSH_OUTCOME_UNKNOWN: t('推送请求已发出但没有收到应答（{detail}），消息可能已送达，也可能没有', 'The push request went out but no answer came back ({detail}): the message may or may not have been delivered', '不会自动重发，以免设备收到两次：先在设备上确认是否收到，再决定是否重新推送', 'It is not resent on its own, so the device never gets it twice unnoticed: check on the device whether it arrived before pushing again'),
   PRODUCT_CREATE_PENDING: t('同名产品有一次结果不明的创建请求（{when}）', 'A create-product request for the same names has an unknown outcome ({when})', '先在微信平台确认；确认未创建后加 --force', 'Check on the WeChat platform first; if it was not created, add --force'),
   PRODUCT_NOT_FOUND: t('本机没有产品 {product_id} 的记录', 'No product {product_id} is recorded on this station', '用 wxprov product list 查看，或先创建/登记该产品', 'See wxprov product list, or create/record the product first'),
 
@@ -90,7 +91,8 @@ export const CODES = {
     '确认站号：wxprov config set station_code <站号>，或在应用的设置页确认。原电脑不再使用该站号时才可沿用，否则请换一个新站号',
     "Confirm the station code with wxprov config set station_code <code>, or in the app's setup. Keep the same code only if the other computer no longer uses it; otherwise choose a new one",
   ),
-  SYNC_PAUSED: t('同步已暂停到 {until}：{reason}', 'Sync is paused until {until}: {reason}', '记录都保留在本机队列中，到时自动继续', 'Everything stays queued on this station and resumes then'),
+  SYNC_PAUSED: t('同步已暂停，本机时间 {until_local}（北京时间 {until_beijing}）自动恢复：{reason}', 'Sync is paused until {until_local} station time ({until_beijing} Beijing time): {reason}', '记录都保留在本机队列中，到时自动继续；工程师可提前恢复：wxprov queue --resume，或上传队列页的“恢复上传”', 'Everything stays queued on this station and resumes then; an engineer can resume earlier with wxprov queue --resume or Resume on the queue screen'),
+  SYNC_IDS_REFUSED: t('平台拒绝了 {count} 个设备 ID，已标记为失败（{reason}）', 'The platform refused {count} device ids, marked failed ({reason})', '修正原因后运行 wxprov queue --retry-failed 重新排队；失败的 ID 见 wxprov records', 'Fix the cause, then run wxprov queue --retry-failed to queue them again; wxprov records shows which ids failed'),
 
   // ── serial ports and units (WXP/1) ──────────────────────────────────────
   PORT_NOT_FOUND: t('找不到串口 {port}', 'Serial port {port} was not found', '检查 USB 线和转接器是否插好；用 wxprov ports 查看可用串口', 'Check the USB cable and adapter; see the ports with wxprov ports'),

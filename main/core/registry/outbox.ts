@@ -94,6 +94,25 @@ export class Outbox {
     return this.db.prepare('SELECT paused_until, last_error, last_errcode, last_error_at, last_success_at FROM sync_state WHERE id = 1').get() as SyncState;
   }
 
+  /**
+   * Lifts a pause by hand, and the audit log says who lifted which pause and when, in the same
+   * transaction. Returns the pause lifted, or null when none was in force at `at`.
+   */
+  resume(actor: string, station: string | null, at: string): string | null {
+    return this.db
+      .transaction(() => {
+        const st = this.state();
+        if (!st.paused_until) return null;
+        this.db.prepare('UPDATE sync_state SET paused_until = NULL WHERE id = 1').run();
+        if (new Date(st.paused_until) <= new Date(at)) return null; // already over: nothing to lift
+        this.db
+          .prepare("INSERT INTO audit (at, actor, station, action, detail) VALUES (?, ?, ?, 'sync_resume', ?)")
+          .run(at, actor, station, JSON.stringify({ paused_until: st.paused_until, last_error: st.last_error }));
+        return st.paused_until;
+      })
+      .immediate();
+  }
+
   setError(code: string | null, errcode: number | null, at: string, pausedUntil: string | null = null): void {
     this.db.prepare('UPDATE sync_state SET last_error = ?, last_errcode = ?, last_error_at = ?, paused_until = ? WHERE id = 1').run(code, errcode, at, pausedUntil);
   }

@@ -93,7 +93,17 @@ export class SyncWorker {
     clearTimeout(this.timer);
     this.lastRun = undefined;
     await this.run(true);
-    return this.lastRun ?? { synced: 0, failed: 0, pending: new Outbox(this.ctx.db).stats().pending, calls: 0, ...(this.status.last_error ? { error: this.status.last_error } : {}) };
+    if (this.lastRun) return this.lastRun;
+    const pending = new Outbox(this.ctx.db).stats().pending;
+    const error = this.status.last_error;
+    return { synced: 0, failed: 0, pending, calls: 0, ...(error ? { error } : {}), by_code: pending > 0 ? { [error?.code ?? 'pending']: pending } : {} };
+  }
+
+  /** A person lifted the quota pause (resumeSync): the status forgets it and a drain starts now. */
+  resumed(): void {
+    const r = this.status.last_result;
+    this.emit({ phase: this.online ? 'idle' : 'offline', last_result: r && { ...r, paused_until: undefined }, next_attempt_at: undefined });
+    this.nudge();
   }
 
   setOnline(online: boolean): void {

@@ -53,11 +53,14 @@ export function parseFault(v: unknown): Fault | string {
     case 'delay':
       if (typeof o.ms !== 'number' || !(o.ms >= 0)) return 'ms must be a non-negative number';
       return { ...base, kind: 'delay', ms: o.ms };
+    case 'json':
+      if (!o.body || typeof o.body !== 'object' || Array.isArray(o.body)) return 'body must be a JSON object';
+      return { ...base, kind: 'json', body: o.body as Record<string, unknown> };
     case 'garbage':
     case 'drop':
     case 'drop-before':
       return { ...base, kind: o.kind };
     default:
-      return 'kind must be errcode, http, garbage, drop, drop-before or delay';
+      return 'kind must be errcode, http, garbage, json, drop, drop-before or delay';
   }
 }

@@ -19,6 +19,11 @@ export type Fault = {
   | { kind: 'drop-before' }
   /** Process the request, answer `ms` later. */
   | { kind: 'delay'; ms: number }
+  /**
+   * 200 with exactly this JSON body, the request not processed: an answer without errcode, or
+   * with errcode null or "abc", as a proxy or a half-broken gateway might send.
+   */
+  | { kind: 'json'; body: Record<string, unknown> }
 );
 
 export type FaultKind = Fault['kind'];

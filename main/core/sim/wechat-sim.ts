@@ -131,6 +131,10 @@ export async function startWechatSim(opts: WechatSimOptions = {}): Promise<Wecha
     if (fault?.kind === 'drop-before') return void req.socket.destroy();
     if (fault?.kind === 'http') return sendText(res, fault.status, `<html><body>${fault.status}</body></html>`, 'text/html');
     if (fault?.kind === 'garbage') return sendText(res, 200, '<html><body>upstream says hi</body></html>', 'text/html');
+    if (fault?.kind === 'json') {
+      if (typeof fault.body.errcode === 'number') call.errcode = fault.body.errcode;
+      return sendJson(res, 200, fault.body);
+    }
     if (fault?.kind === 'errcode') {
       call.errcode = fault.errcode;
       return sendJson(res, 200, fail(fault.errcode, fault.errmsg ?? `simulated errcode ${fault.errcode}`));

@@ -25,12 +25,28 @@ export interface CallSpec {
   policy: RetryPolicy;
   /** Values of this call that must not surface in an error (e.g. the push_token). */
   scrub?: readonly string[];
+  /**
+   * The token endpoints leave errcode out when they succeed (their answer is checked for the
+   * token instead); every business endpoint must say errcode 0 to count as done.
+   */
+  errcodeOptional?: boolean;
+}
+
+/**
+ * The errcode of an answer: an integer, or an integer written as a string (the platform sends
+ * some numbers as strings). Anything else, including null, is no errcode at all.
+ */
+export function readErrcode(v: unknown): number | undefined {
+  if (typeof v === 'number') return Number.isInteger(v) ? v : undefined;
+  if (typeof v === 'string' && /^-?\d{1,10}$/.test(v.trim())) return Number(v.trim());
+  return undefined;
 }
 
 /**
  * One logical platform call: retried per its policy, every attempt logged, and a JSON answer
- * with a non-zero errcode turned into a Failure. Answers without errcode count as success,
- * because the token endpoints omit it when they succeed.
+ * with a non-zero errcode turned into a Failure. A business answer without a readable errcode
+ * is NET_BAD_RESPONSE, never success: a 200 from a proxy or a half-broken gateway once marked
+ * 100 ids synced that the platform never saw.
  */
 export async function callPlatform(deps: CallerDeps, spec: CallSpec): Promise<Attempt<Record<string, unknown>>> {
   // Redacted once, up front: the only form of the URL that is ever allowed into a log.
@@ -43,10 +59,12 @@ export async function callPlatform(deps: CallerDeps, spec: CallSpec): Promise<At
     if (!r.ok) {
       out = r;
     } else {
-      const errcode = r.json.errcode === undefined ? 0 : Number(r.json.errcode);
-      if (!Number.isInteger(errcode)) {
+      const raw = r.json.errcode;
+      const errcode = raw === undefined && spec.errcodeOptional ? 0 : readErrcode(raw);
+      if (errcode === undefined) {
         // Same as an unreadable body: we cannot tell what the platform did.
-        out = { ok: false, failure: { error: new WxError('NET_BAD_RESPONSE', {}, { retryable: true }), delivery: 'maybe-sent' } };
+        const detail = raw === undefined ? 'no errcode in the answer' : `errcode ${JSON.stringify(raw)}`.slice(0, 80);
+        out = { ok: false, failure: { error: new WxError('NET_BAD_RESPONSE', { detail }, { retryable: true }), delivery: 'maybe-sent' } };
       } else if (errcode !== 0) {
         out = { ok: false, failure: { error: errcodeError(errcode, r.json.errmsg, spec.scrub), delivery: 'answered' } };
       } else {

@@ -1,3 +1,4 @@
+import type { ErrorCode } from '../errors/codes.js';
 import { WxError } from '../errors/wx-error.js';
 import { parseProductId } from '../ids/validate.js';
 import { nullLogger, type Logger } from '../log/logger.js';
@@ -31,11 +32,17 @@ type RuntimeEndpoint = 'createproduct' | 'registerpubkey' | 'adddevice' | 'bindw
 const realSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /**
- * createproduct is rate-limited and must happen at most once per intent, so it is repeated
- * only when the platform certainly never saw the request, or said itself it did nothing (-1).
+ * Endpoints whose effect must not happen twice behind the operator's back, and what a lost
+ * answer is reported as. createproduct is rate-limited and must happen at most once per intent;
+ * a push resent after a timeout reaches the device twice.
  */
-const createProductPolicy: RetryPolicy = (f) =>
-  f.delivery === 'not-sent' ? f.error.retryable : f.error.errcode === ERRCODE_SYSTEM_BUSY;
+const SENT_ONCE: Partial<Record<RuntimeEndpoint, ErrorCode>> = {
+  createproduct: 'PRODUCT_CREATE_OUTCOME_UNKNOWN',
+  pushappmsg: 'PUSH_OUTCOME_UNKNOWN',
+};
+
+/** Repeated only when the platform certainly never saw the request, or said itself it did nothing (-1). */
+const sentOncePolicy: RetryPolicy = (f) => (f.delivery === 'not-sent' ? f.error.retryable : f.error.errcode === ERRCODE_SYSTEM_BUSY);
 
 /** The WMPF backend API (hardware-framework runtime endpoints) for one mobile-app AppID. */
 export class WechatClient {
@@ -77,10 +84,10 @@ export class WechatClient {
       chinese_product_name: p.chinese_product_name,
       device_default_name: p.device_default_name,
     };
-    const answer = await this.call('createproduct', body, createProductPolicy);
+    const answer = await this.call('createproduct', body);
     const product_id = parseProductId(answer.product_id);
     // errcode 0 means the product exists; without its id we still cannot say which one.
-    if (product_id === undefined) throw new WxError('PRODUCT_CREATE_OUTCOME_UNKNOWN', {}, { cause: new WxError('NET_BAD_RESPONSE') });
+    if (product_id === undefined) throw new WxError('PRODUCT_CREATE_OUTCOME_UNKNOWN', {}, { cause: new WxError('NET_BAD_RESPONSE', { detail: 'no product_id in the answer' }) });
     return { product_id };
   }
 
@@ -89,7 +96,7 @@ export class WechatClient {
     checkNonEmpty('pubkey', pubkey, 'the whole SPKI PEM public key, header and footer included');
     const answer = await this.call('registerpubkey', { product_id, pubkey });
     const key_version = parseProductId(answer.key_version);
-    if (key_version === undefined) throw new WxError('NET_BAD_RESPONSE');
+    if (key_version === undefined) throw new WxError('NET_BAD_RESPONSE', { detail: 'no key_version in the answer' }, { retryable: true });
     return { key_version };
   }
 
@@ -112,7 +119,7 @@ export class WechatClient {
     checkNonEmpty('push_token', push_token, 'the push_token the device got from WMPFDeviceApi.getPushToken');
     checkNonEmpty('msg', msg, 'the message text (at most 5120 UTF-8 bytes)');
     checkPushMsg(msg);
-    await this.call('pushappmsg', { push_token, msg }, retryWhenRetryable, [push_token]);
+    await this.call('pushappmsg', { push_token, msg }, [push_token]);
   }
 
   /**
@@ -120,7 +127,9 @@ export class WechatClient {
    * one more try; a second rejection is the caller's problem (another tool is fighting over
    * the AppID, or the clock is off).
    */
-  private async call(endpoint: RuntimeEndpoint, body: Record<string, unknown>, policy: RetryPolicy = retryWhenRetryable, scrub: string[] = []): Promise<Record<string, unknown>> {
+  private async call(endpoint: RuntimeEndpoint, body: Record<string, unknown>, scrub: string[] = []): Promise<Record<string, unknown>> {
+    const unknownOutcome = SENT_ONCE[endpoint];
+    const policy = unknownOutcome ? sentOncePolicy : retryWhenRetryable;
     let token = await this.tokens.get();
     let r = await this.send(endpoint, body, token, policy, scrub);
     if (!r.ok && r.failure.delivery === 'answered' && TOKEN_REJECTED_ERRCODES.has(r.failure.error.errcode ?? 0)) {
@@ -128,9 +137,9 @@ export class WechatClient {
       r = await this.send(endpoint, body, token, policy, scrub);
     }
     if (r.ok) return r.value;
-    if (endpoint === 'createproduct' && r.failure.delivery === 'maybe-sent') {
-      // Never retried, never guessed: the operator checks the platform (the caller journals it).
-      throw new WxError('PRODUCT_CREATE_OUTCOME_UNKNOWN', {}, { cause: r.failure.error });
+    if (unknownOutcome && r.failure.delivery === 'maybe-sent') {
+      // Never retried, never guessed: the operator checks the platform or the device.
+      throw new WxError(unknownOutcome, { detail: r.failure.error.code }, { cause: r.failure.error });
     }
     throw r.failure.error;
   }

@@ -34,13 +34,14 @@ export async function fetchToken(deps: CallerDeps, cfg: TokenEndpointConfig, for
     endpoint: stable ? 'stable_token' : 'token',
     request: { method: stable ? 'POST' : 'GET', url, body },
     policy: retryWhenRetryable,
+    errcodeOptional: true,
   });
   if (!r.ok) throw r.failure.error;
   const token = r.value.access_token;
   const expiresIn = Number(r.value.expires_in);
   if (typeof token === 'string' && token.length > 0) redactor.add(token);
   if (typeof token !== 'string' || token.length === 0 || !Number.isFinite(expiresIn) || expiresIn <= 0) {
-    throw new WxError('NET_BAD_RESPONSE');
+    throw new WxError('NET_BAD_RESPONSE', { detail: 'no access_token or expires_in' });
   }
   return { access_token: token, expires_in: expiresIn };
 }

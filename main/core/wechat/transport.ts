@@ -104,7 +104,7 @@ export async function exchange(fetchFn: typeof fetch, req: HttpRequest, timeoutM
       json = undefined;
     }
     if (!json || typeof json !== 'object' || Array.isArray(json)) {
-      return { ok: false, failure: { error: new WxError('NET_BAD_RESPONSE', {}, { retryable: true }), delivery: 'maybe-sent' } };
+      return { ok: false, failure: { error: new WxError('NET_BAD_RESPONSE', { detail: 'not a JSON object' }, { retryable: true }), delivery: 'maybe-sent' } };
     }
     return { ok: true, json: json as Record<string, unknown> };
   } finally {

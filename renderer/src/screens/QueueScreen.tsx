@@ -1,11 +1,12 @@
 /** The registration queue: what waits, what went, what the platform refused, and syncing it. */
-import { CloudUploadOutlined, RedoOutlined } from '@ant-design/icons';
+import { CaretRightOutlined, CloudUploadOutlined, RedoOutlined } from '@ant-design/icons';
 import { Alert, App, Button, Card, Col, Progress, Row, Space, Statistic, Tag, Typography } from 'antd';
 import { useCallback, useEffect, useState, type ReactNode } from 'react';
 import type { ErrorPayload, Output, SyncStatus } from '../../../preload/contract';
 import { call, invoke } from '../call';
 import { ErrorAlert, errorText } from '../errors';
 import { useLocale, useT, type MessageKey } from '../i18n';
+import { useAppState } from '../state/app-state';
 import { useBusy } from '../useBusy';
 import { useEvent } from '../useEvent';
 import { formatTime } from '../util/time';
@@ -21,6 +22,14 @@ const PHASE: Record<SyncStatus['phase'], { key: MessageKey; color: string }> = {
 
 const wrap = (id: string) => (node: ReactNode) => <span data-testid={id}>{node}</span>;
 
+/** The platform's quota day ends at 00:00 Beijing time (UTC+8, no daylight saving): the time it names. */
+function beijingTime(iso: string): string {
+  const b = new Date(new Date(iso).getTime() + 8 * 3600_000);
+  if (Number.isNaN(b.getTime())) return iso;
+  const p = (n: number) => String(n).padStart(2, '0');
+  return `${b.getUTCFullYear()}-${p(b.getUTCMonth() + 1)}-${p(b.getUTCDate())} ${p(b.getUTCHours())}:${p(b.getUTCMinutes())}`;
+}
+
 export function QueueScreen() {
   const t = useT();
   const { locale } = useLocale();
@@ -29,6 +38,8 @@ export function QueueScreen() {
   const [runError, setRunError] = useState<ErrorPayload | null>(null);
   const [syncing, runSync] = useBusy();
   const [retrying, runRetry] = useBusy();
+  const [resuming, runResume] = useBusy();
+  const locked = useAppState().state?.locked ?? true;
 
   const load = useCallback(async () => {
     const r = await call('queue.status');
@@ -56,6 +67,15 @@ export function QueueScreen() {
       const r = await call('sync.retryFailed');
       if (r) message.success(t('queue.requeued', { n: r.requeued }));
       await load();
+    });
+
+  const resume = () =>
+    runResume(async () => {
+      const r = await call('queue.resume');
+      if (r) message.success(t(r.resumed ? 'queue.resumed' : 'queue.notPaused'));
+      setRunError(null);
+      // No reload here: the drain starts at once and its `sync` events are the fresher answer;
+      // a queue.status read mid-drain could land after them and show the queue as before.
     });
 
   const q = data?.queue;
@@ -106,7 +126,23 @@ export function QueueScreen() {
               format={() => (progress ? `${progress.done} / ${progress.total}` : '')}
             />
           )}
-          {pausedUntil && <Alert data-testid="sync-paused" type="warning" showIcon title={t('queue.pausedUntil', { time: formatTime(pausedUntil) })} description={t('queue.pausedHint')} />}
+          {pausedUntil && (
+            <Alert
+              data-testid="sync-paused"
+              type="warning"
+              showIcon
+              title={t('queue.pausedUntil', { time: formatTime(pausedUntil), beijing: beijingTime(pausedUntil) })}
+              description={t('queue.pausedHint')}
+              action={
+                // Lifting the pause is the engineer's call: hidden behind the lock like setup.
+                !locked && (
+                  <Button data-testid="sync-resume" size="small" icon={<CaretRightOutlined />} loading={resuming} onClick={() => void resume()}>
+                    {t('queue.resume')}
+                  </Button>
+                )
+              }
+            />
+          )}
           {lastError && !runError && (
             <Alert
               data-testid="sync-last-error"

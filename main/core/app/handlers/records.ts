@@ -1,11 +1,12 @@
 import type { Handlers } from '../../../../preload/contract.js';
 import { WxError } from '../../errors/wx-error.js';
 import { Outbox } from '../../registry/outbox.js';
+import { resumeSync } from '../../registry/sync.js';
 import { searchDevices } from '../../registry/search.js';
 import type { AppCore } from '../app-core.js';
 import { exportToFile } from '../export-file.js';
 
-type Names = 'queue.status' | 'sync.now' | 'sync.retryFailed' | 'records.search' | 'records.export';
+type Names = 'queue.status' | 'queue.resume' | 'sync.now' | 'sync.retryFailed' | 'records.search' | 'records.export';
 
 /** A date (2026-11-28, local midnight) or a timestamp, as the ISO text the ledger stores. */
 function isoDate(raw: string | undefined, field: string): string | undefined {
@@ -21,6 +22,14 @@ export function recordsHandlers(core: AppCore): Pick<Handlers, Names> {
     'queue.status': () => {
       const rt = core.runtime();
       return { queue: new Outbox(rt.ctx.db).stats(), sync: rt.worker.current() };
+    },
+    'queue.resume': () => {
+      // Lifting a pause spends quota the platform said was gone: the engineer's call, not the operator's.
+      core.lock.assertUnlocked();
+      const rt = core.runtime();
+      const r = resumeSync(rt.ctx);
+      if (r.resumed || rt.worker.current().phase === 'paused') rt.worker.resumed();
+      return r;
     },
     'sync.now': () => core.runtime().worker.runNow(),
     'sync.retryFailed': () => {

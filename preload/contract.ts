@@ -37,6 +37,12 @@ export interface Slot {
   /** A path (/dev/ttyUSB0, COM3, a pty) or `sn:<USB serial>` / `loc:<USB location>`. */
   spec: string;
   baud: number;
+  /** The unit's processing allowance per answer, ms, on top of the wire time at `baud` (default 500). */
+  allowance_ms?: number;
+  /** What COMMIT may take, ms, on top of the wire time (default 3000). */
+  commit_ms?: number;
+  /** Polls that end a placement: this many silent, or this many from another unit (default 3). */
+  placement_polls?: number;
 }
 
 export interface AppState {
@@ -71,6 +77,8 @@ export interface SlotView {
   hwid: string | null;
   device_id: string | null;
   last: UnitResult | null;
+  /** A unit is on the fixture: the one `last` is about, or the one being worked on. */
+  present: boolean;
   counters: SlotCounters;
   port_error: ErrorPayload | null;
 }
@@ -125,7 +133,20 @@ export const schemas = {
   // the line
   'station.setCode': z.object({ station_code: z.string().min(1).max(8) }),
   'ports.list': none,
-  'slots.set': z.object({ slots: z.array(z.object({ name: z.string().min(1).max(16), spec: z.string().min(1).max(256), baud: z.number().int().min(300).max(4_000_000) })).max(32) }),
+  'slots.set': z.object({
+    slots: z
+      .array(
+        z.object({
+          name: z.string().min(1).max(16),
+          spec: z.string().min(1).max(256),
+          baud: z.number().int().min(300).max(4_000_000),
+          allowance_ms: z.number().int().min(10).max(60_000).optional(),
+          commit_ms: z.number().int().min(10).max(600_000).optional(),
+          placement_polls: z.number().int().min(1).max(20).optional(),
+        }),
+      )
+      .max(32),
+  }),
   'line.start': none,
   'line.stop': none,
   'line.status': none,

@@ -14,7 +14,7 @@ import { readTree, tmpDir } from '../helpers/tmp.js';
 // takes: simulation end to end on real pseudo-terminals, the lock, validation, and real-mode
 // credentials against the simulator on loopback.
 
-const TUNING: AppServiceOptions['tuning'] = { station: { pollMs: 50, reopenMs: 100, timing: { answerMs: 300 } } };
+const TUNING: AppServiceOptions['tuning'] = { station: { pollMs: 50, reopenMs: 100, timing: { allowanceMs: 300 } } };
 
 const open: AppService[] = [];
 const sims: WechatSim[] = [];
@@ -129,6 +129,16 @@ describe('app service: simulation', () => {
     const u3 = a.units()[2];
     expect(u3).toMatchObject({ result: 'PASS', slot: '1', hwid: placed.hwid });
     expect(u3.device_id).toMatch(/0003$/);
+
+    // Slot 2's unit is swapped for one that never answers: the tile lets go of the PASS (it
+    // shrinks to the last result) and waits; nothing is provisioned.
+    const slot2 = (st: Events['line']) => st.slots.find((s) => s.slot.name === '2')!;
+    expect(slot2(await a.ok('line.status'))).toMatchObject({ present: true, last: { result: 'PASS' } });
+    const before = a.events.length;
+    await a.ok('sim.placeUnit', { slot: '2', fault: 'silent' });
+    await until(() => a.events.slice(before).some((e) => e.name === 'line' && !slot2(e.payload as Events['line']).present), 20_000, 'slot 2 empty again');
+    expect(slot2(await a.ok('line.status'))).toMatchObject({ state: 'waiting', present: false, hwid: null, device_id: null, last: { result: 'PASS', hwid: u2.slot === '2' ? u2.hwid : u1.hwid } });
+    expect(a.units()).toHaveLength(3);
 
     const status = await a.ok('line.status');
     expect(status.today).toMatchObject({ pass: 3, fail: 0, total: 3 });

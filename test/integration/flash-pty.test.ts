@@ -111,12 +111,13 @@ describe('wxprov flash on a real pseudo-terminal', () => {
     expect(ledger('x').count).toBe(0);
   });
 
-  it('a locked unit is read and reported, never overwritten (exit 0, EXISTING)', async () => {
+  it("a unit locked with another product's identity is set aside, never overwritten (exit 1, FAIL UNIT_FOREIGN_IDENTITY naming its product)", async () => {
     const { port, dev } = await unit({ fault: 'locked' });
     const before = dev.identity();
     const r = await flash(port);
-    expect(r.code).toBe(0);
-    expect(r.json).toMatchObject({ result: 'EXISTING', device_id: 'PRELOCKED001', step: 'read' });
+    expect(r.code).toBe(1);
+    expect(r.json).toMatchObject({ result: 'FAIL', device_id: 'PRELOCKED001', step: 'read', code: 'UNIT_FOREIGN_IDENTITY' });
+    expect(r.json.reason).toMatch(/product 20001/);
     expect(dev.identity()).toEqual(before);
     expect(ledger('x').count).toBe(0);
   });
@@ -175,11 +176,22 @@ describe('wxprov flash on a real pseudo-terminal', () => {
     expect(sim.state.pushes.at(-1)!.msg).toMatch(/wxprov_push_test/);
   });
 
-  it('the push test fails (the unit still PASSes) when the unit never reports the push', async () => {
-    const { port } = await unit(); // no push hook: TOKEN answers NOTREADY
+  it('a failed push test is a FAIL at push_test (exit 1); the identity is kept, registered and recorded with the test', async () => {
+    const { port, dev } = await unit(); // no push hook: TOKEN answers NOTREADY
     const r = await flash(port, '--push-test');
-    expect(r.json).toMatchObject({ result: 'PASS', push_test: 'FAIL' });
+    expect(r.code).toBe(1);
+    expect(r.json).toMatchObject({ result: 'FAIL', step: 'push_test', code: 'PUSH_TEST_FAILED', push_test: 'FAIL', device_id: 'LPL100001' });
     expect(r.json.reason).toMatch(/push test failed/i);
+    expect(dev.identity()!.device_id).toBe('LPL100001');
+    const l = ledger('LPL100001');
+    expect(l.device).toMatchObject({ status: 'verified', last_error: null });
+    expect(l.queued).toEqual({ state: 'pending' });
+    const ctx = createContext({ env });
+    try {
+      expect(ctx.db.prepare('SELECT test, result FROM unit_tests').all()).toEqual([{ test: 'push', result: 'FAIL' }]);
+    } finally {
+      ctx.close();
+    }
   });
 });
 

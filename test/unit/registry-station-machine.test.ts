@@ -33,7 +33,7 @@ describe('the station code and the computer', () => {
   it('is confirmed where it was set, moved elsewhere, unset without a code', () => {
     const { db, settings } = station();
     expect(settings.stationBinding()).toBe('unset');
-    expect(caught(() => assertStationUsable(db)).code).toBe('CONFIG_MISSING');
+    expect(caught(() => assertStationUsable(db)).code).toBe('STATION_CODE_MISSING');
     settings.set('station_code', 'A1', AT.toISOString(), 'op');
     expect(settings.stationBinding()).toBe('confirmed');
     expect(assertStationUsable(db)).toBe('A1');

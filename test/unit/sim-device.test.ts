@@ -343,7 +343,7 @@ describe('SimDevice: TOKEN and EVENT PUSH', () => {
 
 describe('SimDevice: faults', () => {
   it('knows exactly the documented faults', () => {
-    expect([...DEVICE_FAULTS].sort()).toEqual(['badcrc', 'erase-denied', 'flash', 'locked', 'noise', 'proto2', 'pull', 'silent']);
+    expect([...DEVICE_FAULTS].sort()).toEqual(['badcrc', 'erase-denied', 'flash', 'flicker', 'locked', 'lossy', 'noise', 'proto2', 'pull', 'silent']);
     expect(() => new SimDevice(cable().unit, { fault: 'melt' as never })).toThrow(/unknown fault/);
     expect(() => new SimDevice(cable().unit, { hwid: 'has space' })).toThrow(/hwid/);
   });

@@ -1,10 +1,9 @@
 import type { LineStatus, Slot, SlotView } from '../../../preload/contract.js';
 import type { CoreContext } from '../context.js';
 import { WxError, type ErrorPayload } from '../errors/wx-error.js';
-import { KeyService } from '../keys/key-service.js';
 import { Outbox, type QueueStats } from '../registry/outbox.js';
-import { Registry } from '../registry/registry.js';
 import { Settings } from '../registry/settings.js';
+import { preflight } from '../serial/preflight.js';
 import type { UnitResult } from '../serial/provision.js';
 import { runStation, type StationEvent, type StationOptions } from '../serial/station.js';
 import type { Runtime } from './runtime.js';
@@ -40,6 +39,7 @@ function freshView(slot: Slot): SlotView {
     hwid: null,
     device_id: null,
     last: null,
+    present: false,
     counters: { port: slot.spec, pass: 0, fail: 0, existing: 0, pass_rate: null },
     port_error: null,
   };
@@ -75,11 +75,9 @@ export class Line {
     const productId = this.deps.productId();
     if (productId === null) throw new WxError('LINE_SETUP_MISSING', { what: 'product' });
     if (slots.length === 0) throw new WxError('LINE_SETUP_MISSING', { what: 'slots' });
-    // Everything a unit needs, checked once now rather than failing every unit.
-    new Registry(ctx).requireRegistrable(productId);
-    new Settings(ctx.db).stationCode();
     if (!ctx.env.appid) throw new WxError('LINE_SETUP_MISSING', { what: 'AppID' });
-    new KeyService(ctx).exportPublic(productId);
+    // Everything a unit needs, checked now so the operator hears it at Start (runStation checks again).
+    preflight(ctx, productId);
 
     this.syncSlots(slots);
     for (const v of this.views.values()) Object.assign(v, { state: 'opening', step: null, progress: 0, port_error: null });
@@ -88,7 +86,7 @@ export class Line {
     const run = { abort, ctx, done: Promise.resolve() };
     run.done = runStation(
       ctx,
-      slots.map((s) => ({ spec: s.spec, baud: s.baud })),
+      slots.map((s) => ({ spec: s.spec, baud: s.baud, allowanceMs: s.allowance_ms, commitMs: s.commit_ms, placementPolls: s.placement_polls })),
       {
         product_id: productId,
         push_test: this.deps.pushTest(),
@@ -105,7 +103,8 @@ export class Line {
       .finally(() => {
         if (this.run !== run) return;
         this.run = undefined;
-        for (const v of this.views.values()) Object.assign(v, { state: 'idle', step: null, progress: 0 });
+        // Nothing is known of the fixtures once the line is stopped.
+        for (const v of this.views.values()) Object.assign(v, { state: 'idle', step: null, progress: 0, present: false });
         this.schedule();
       });
     this.run = run;
@@ -114,7 +113,10 @@ export class Line {
     return this.status();
   }
 
-  /** Aborts the station and waits for it: units in progress end (as FAIL) before this answers. */
+  /**
+   * Aborts the station and waits for it: a unit in progress ends at its next step before COMMIT
+   * (a FAIL with LINE_STOPPED; one past COMMIT finishes its record) before this answers.
+   */
   async stop(): Promise<LineStatus> {
     const r = this.run;
     if (r) {
@@ -211,11 +213,16 @@ export class Line {
     const v = name === undefined ? undefined : this.views.get(name);
     if (!v || name === undefined) return;
     if (e.type === 'port') {
-      v.state = e.state;
+      // 'waiting' from the port says it is open; whether a unit is on it is the placement's to say.
+      if (e.state !== 'waiting' || !v.present) v.state = e.state;
       v.port_error = e.error ?? null;
       if (e.state !== 'waiting') Object.assign(v, { step: null, progress: 0, hwid: null, device_id: null });
+    } else if (e.type === 'placement') {
+      // The tile follows the unit on the fixture now: a new unit shows from its first HELLO,
+      // and a unit taken off takes its big result with it (it stays as the one-line last).
+      if (e.state === 'present') Object.assign(v, { state: 'busy', present: true, step: 'hello', progress: 0, hwid: e.hwid ?? null, device_id: null, port_error: null });
+      else Object.assign(v, { state: 'waiting', present: false, step: null, progress: 0, hwid: null, device_id: null });
     } else if (e.type === 'step') {
-      if (e.step === 'hello') Object.assign(v, { hwid: null, device_id: null });
       v.state = 'busy';
       v.step = e.step;
       v.progress = e.progress;
@@ -224,7 +231,7 @@ export class Line {
       v.port_error = null;
     } else {
       const u = e.unit;
-      Object.assign(v, { state: 'waiting', step: u.step, progress: 1, hwid: u.hwid, device_id: u.device_id, last: u });
+      Object.assign(v, { state: 'waiting', present: true, step: u.step, progress: 1, hwid: u.hwid, device_id: u.device_id, last: u });
       const c = v.counters;
       if (u.result === 'PASS') c.pass++;
       else if (u.result === 'FAIL') c.fail++;

@@ -85,6 +85,7 @@ export const CODES = {
   SEQUENCE_EXHAUSTED: t('序号已用完（{digits} 位）', 'The sequence is used up ({digits} digits)', '在模板中加大 {seq:N} 的位数', 'Use more digits in {seq:N} in the template'),
   PRODUCT_MODEL_MISSING: t('产品 {product_id} 没有型号（model_name）', 'Product {product_id} has no model name', '运行 wxprov product add --product {product_id} --model <型号>', 'Run wxprov product add --product {product_id} --model <model_name>'),
   SETTING_INVALID: t('设置 {key} 的值无效：{value}', 'Invalid value for setting {key}: {value}', '允许的值：{allowed}', 'Allowed: {allowed}'),
+  STATION_CODE_MISSING: t('还没有设置站号（station_code），不能发设备 ID', 'No station code (station_code) is set, so no device id can be minted', '在设置页填写本工位的站号（产线上每个工位不同，如 A1），或运行 wxprov config set station_code <站号>', "Set this station's code on the setup screen (different for each station on the line, e.g. A1), or run wxprov config set station_code <code>"),
   STATION_MACHINE_CHANGED: t(
     '站号 {station_code} 是在另一台电脑上设置的（数据目录被复制过来了？），为免两台电脑发出相同的设备 ID，已停止发号',
     'The station code {station_code} was set on another computer (was the data dir copied here?): no ids are minted until it is confirmed, so two computers never mint the same ids',
@@ -108,8 +109,12 @@ export const CODES = {
   DEVICE_MISMATCH: t('回读的 {field} 与写入的不一致', 'The read-back {field} differs from what was written', '设备存储可能有问题；换一台设备或检查固件', 'The unit storage may be faulty; try another unit or check the firmware'),
   DEVICE_SIGNATURE_BAD: t('回读的签名无法用产品公钥验证', "The read-back signature does not verify with the product's public key", '检查产品与密钥版本；这台设备不能出货', 'Check the product and key version; this unit must not ship'),
   DEVICE_NOT_LOCKED: t('提交后设备状态是 {state}，不是 locked', 'After COMMIT the unit reports state {state}, not locked', '设备没有保存身份；检查固件的 COMMIT 实现', "The unit did not keep its identity; check the firmware's COMMIT"),
-  DEVICE_LOCKED_OTHER: t('设备已锁定为产品 {product_id}，不是本产品', 'The unit is locked to product {product_id}, not this one', '工程师可用 --erase 清除开发机', 'An engineer can clear a development unit with --erase'),
   PUSH_TEST_FAILED: t('推送测试失败：{detail}', 'The push test failed: {detail}', '检查设备联网与小程序绑定', 'Check that the unit is online and the mini program is bound'),
+  UNIT_FOREIGN_IDENTITY: t('设备上的身份不属于本产品：{detail}', "The identity on the unit is not this product's: {detail}", '放到一边交给工程师：不能出货，也没有被覆盖', 'Set it aside for an engineer: it must not ship, and it was not overwritten'),
+  UNIT_ID_ELSEWHERE: t('设备上的 ID {device_id} 在记录中属于另一台设备（hwid {hwid}）', 'The id {device_id} on the unit belongs to another unit in the records (hwid {hwid})', '两台设备不能共用一个 ID：放到一边交给工程师', 'Two units must never share an id: set this one aside for an engineer'),
+  UNIT_ID_VOID: t('设备上的 ID {device_id} 已作废（{reason}）', 'The id {device_id} on the unit was voided ({reason})', '放到一边：由工程师擦除后重新写号', 'Set it aside: an engineer erases it and flashes it again'),
+  UNIT_CHANGED: t('操作过程中设备变了（hwid {before} → {after}）', 'The unit changed while it was being worked on (hwid {before} → {after})', '取下后只放一台设备；若反复出现，说明设备的 hwid 不稳定，放到一边', 'Take it off and put one unit back; if this repeats, the unit reports an unstable hwid: set it aside'),
+  LINE_STOPPED: t('产线已停止，这台设备没有完成', 'The line was stopped before this unit was done', '设备没有被提交：重新启动产线后再放上', 'Nothing was committed on it: start the line and place it again'),
 
   // ── the device simulator (wxprov sim device) ────────────────────────────
   SIM_NEEDS_SOCAT: t('模拟设备需要 socat，但本机没有安装', 'The device simulator needs socat, which is not installed', '安装 socat：apt-get install socat（macOS：brew install socat）', 'Install socat: apt-get install socat (macOS: brew install socat)'),

@@ -95,7 +95,7 @@ export class DeviceStore {
     return new Set(this.idsAfterStmt.all(last) as string[]);
   }
 
-  /** Queue a device for adddevice (idempotent: a device is queued at most once). */
+  /** Queue a device for adddevice (idempotent: a device is queued at most once, a cancelled one stays cancelled). */
   queue(rowId: number, productId: number, deviceId: string, at: string): void {
     this.queueStmt.run(rowId, productId, deviceId, at);
   }
@@ -117,6 +117,42 @@ export class DeviceStore {
     return this.db
       .prepare("SELECT * FROM devices WHERE hwid = ? AND product_id = ? AND status != 'void' ORDER BY id DESC LIMIT 1")
       .get(hwid, productId) as DeviceRow | undefined;
+  }
+
+  /** Every live (not void) row bound to a unit's hardware id, oldest first. */
+  liveForHwid(productId: number, hwid: string): DeviceRow[] {
+    return this.db.prepare("SELECT * FROM devices WHERE hwid = ? AND product_id = ? AND status != 'void' ORDER BY id").all(hwid, productId) as DeviceRow[];
+  }
+
+  /**
+   * The id is dead: status void with the reason (the audit trigger keeps both), and a
+   * registration that has not gone out is cancelled. One already sent stays as it was: the
+   * platform has no call to take an id back. Must run inside the caller's transaction.
+   */
+  markVoid(id: number, reason: string, at: string, by: string): void {
+    this.db.prepare("UPDATE devices SET status = 'void', last_error = ?, operator = ?, updated_at = ? WHERE id = ?").run(`void: ${reason}`, by, at, id);
+    this.db.prepare("UPDATE outbox SET state = 'cancelled', last_error = ? WHERE device_row = ? AND state IN ('pending', 'failed')").run(`void: ${reason}`, id);
+  }
+
+  /** The registration state of one row: pending, synced, failed, cancelled, or undefined when never queued. */
+  registration(id: number): string | undefined {
+    return (this.db.prepare('SELECT state FROM outbox WHERE device_row = ?').get(id) as { state: string } | undefined)?.state;
+  }
+
+  /**
+   * Queues every live row that is not queued yet: rows a unit may hold from before
+   * registration became write-ahead (or a database from an older version). Registering an id
+   * no unit kept is harmless; a unit holding an unregistered id cannot activate.
+   */
+  queueUnqueued(at: string): number {
+    return this.db
+      .prepare(
+        `INSERT INTO outbox (device_row, product_id, device_id, state, created_at)
+         SELECT d.id, d.product_id, d.device_id, 'pending', ? FROM devices d
+         WHERE d.status != 'void' AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.device_row = d.id)
+         ORDER BY d.id`,
+      )
+      .run(at).changes;
   }
 
   /** Move a device to a new state; the audit trigger records who, when, where. */

@@ -14,6 +14,19 @@ export interface Refused {
   reason: string;
 }
 
+export interface VoidResult {
+  product_id: number;
+  device_id: string;
+  previous_status: DeviceRow['status'];
+  status: 'void';
+  reason: string;
+  /** What became of its registration: cancelled before it went out, or already sent (it stays registered). */
+  registration: 'cancelled' | 'synced' | 'never_queued';
+}
+
+/** A void reason: one line an engineer can read later in the records and the audit. */
+export const VOID_REASON_MAX = 200;
+
 export interface AddSummary {
   queued: number;
   duplicates: Refused[];
@@ -97,6 +110,42 @@ export class Registry {
     if (chunk.length) write.immediate(chunk);
     this.ctx.log.info('devices.add', { product_id: productId, queued: summary.queued, duplicates: summary.duplicates.length, invalid: summary.invalid.length });
     return summary;
+  }
+
+  /**
+   * `devices void`: the id is never used again (a unit erased, a label destroyed). Audited by
+   * the ledger's trigger; a registration not yet sent is cancelled. Without a product the id
+   * must be unambiguous across products.
+   */
+  voidDevice(deviceId: string, reason: string, productId?: number): VoidResult {
+    const why = reason.trim();
+    if (!why || why.length > VOID_REASON_MAX || /[\r\n]/.test(why)) {
+      throw new WxError('INPUT_INVALID', { field: '--reason', detail: why ? 'too long or more than one line' : 'empty', allowed: `one line of 1-${VOID_REASON_MAX} characters` });
+    }
+    return this.ctx.db.transaction((): VoidResult => {
+      const rows = (
+        productId === undefined
+          ? this.ctx.db.prepare('SELECT * FROM devices WHERE device_id = ?').all(deviceId)
+          : this.ctx.db.prepare('SELECT * FROM devices WHERE device_id = ? AND product_id = ?').all(deviceId, productId)
+      ) as DeviceRow[];
+      if (rows.length === 0) throw new WxError('DEVICE_NOT_FOUND', { device_id: deviceId });
+      if (rows.length > 1) {
+        throw new WxError('INPUT_INVALID', { field: '--product', detail: `${deviceId} is in products ${rows.map((r) => r.product_id).join(', ')}`, allowed: 'the product the id belongs to' });
+      }
+      const d = rows[0];
+      if (d.status === 'void') throw new WxError('DEVICE_STATE_INVALID', { device_id: deviceId, status: 'void', action: 'voided again' });
+      const before = this.devices.registration(d.id);
+      this.devices.markVoid(d.id, why, this.ctx.now().toISOString(), this.ctx.actor);
+      this.ctx.log.info('devices.void', { product_id: d.product_id, device_id: deviceId, from: d.status, registration: before ?? 'none' });
+      return {
+        product_id: d.product_id,
+        device_id: deviceId,
+        previous_status: d.status,
+        status: 'void',
+        reason: why,
+        registration: before === undefined ? 'never_queued' : before === 'synced' ? 'synced' : 'cancelled',
+      };
+    }).immediate();
   }
 
   /** Allocate `count` ids from the product's template and queue them (for flashing elsewhere). */

@@ -100,7 +100,7 @@ export class Settings {
 
   stationCode(): string {
     const v = this.get('station_code');
-    if (!v) throw new WxError('CONFIG_MISSING', { name: 'station_code (wxprov config set station_code <code>)' });
+    if (!v) throw new WxError('STATION_CODE_MISSING');
     return v;
   }
 
@@ -109,7 +109,7 @@ export class Settings {
   }
 }
 
-/** The pre-flight check: the station code, if it is set and confirmed for this computer (else CONFIG_MISSING / STATION_MACHINE_CHANGED). */
+/** The pre-flight check: the station code, if it is set and confirmed for this computer (else STATION_CODE_MISSING / STATION_MACHINE_CHANGED). */
 export function assertStationUsable(db: Db, machine: string = machineOf(db)): string {
   return new Settings(db).requireStationCode(machine);
 }

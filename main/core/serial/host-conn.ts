@@ -2,6 +2,7 @@ import { WxError } from '../errors/wx-error.js';
 import { encodeFrame, field, parseLine, type Frame } from './frame.js';
 import { LineSplitter } from './line-splitter.js';
 import type { Link } from './link.js';
+import { answerTimeoutMs, DEFAULT_LINK_TIMING, type LinkTiming } from './timing.js';
 
 export interface Diagnostics {
   /** Lines that were neither frames nor `#` logs (boot banners, garbage). */
@@ -22,8 +23,12 @@ export interface Answer {
 export interface RequestOptions {
   /** The step this exchange belongs to, for the failure message. */
   step: string;
-  timeoutMs: number;
-  tries: number;
+  /** Default: from the link's timing (wire time of request and longest answer, plus the allowance). */
+  timeoutMs?: number;
+  /** Default: the link's timing. */
+  tries?: number;
+  /** Ends the exchange at once with LINE_STOPPED (the answer, if one comes, is ignored). */
+  signal?: AbortSignal;
 }
 
 /**
@@ -41,7 +46,10 @@ export class HostConn {
   private readonly closeWaiters = new Set<(e: Error) => void>();
   private readonly unsubs: (() => void)[] = [];
 
-  constructor(readonly link: Link) {
+  constructor(
+    readonly link: Link,
+    readonly timing: LinkTiming = DEFAULT_LINK_TIMING,
+  ) {
     const splitter = new LineSplitter(
       (line) => this.onLine(line),
       () => this.diagnostics.overlong++,
@@ -91,10 +99,13 @@ export class HostConn {
   /** One exchange, tried up to `tries` times; throws a WxError naming the step when it cannot complete. */
   async request(verb: string, fields: Record<string, string | number> = {}, o: RequestOptions): Promise<Answer> {
     const line = encodeFrame(verb, fields) + '\n';
+    const tries = o.tries ?? this.timing.tries;
+    const timeoutMs = o.timeoutMs ?? answerTimeoutMs(verb, line.length, this.timing);
     let badcrc = 0;
-    for (let attempt = 1; attempt <= o.tries; attempt++) {
+    for (let attempt = 1; attempt <= tries; attempt++) {
       if (this.closedErr) throw this.closedErr;
-      const outcome = await this.once(verb, line, o.timeoutMs);
+      if (o.signal?.aborted) throw new WxError('LINE_STOPPED');
+      const outcome = await this.once(verb, line, timeoutMs, o.signal);
       if (outcome === 'timeout') continue;
       if (outcome === 'badcrc') {
         badcrc++;
@@ -106,22 +117,25 @@ export class HostConn {
       }
       return outcome;
     }
-    if (badcrc > 0) throw new WxError('DEVICE_BAD_CRC', { step: o.step, tries: o.tries });
-    throw new WxError('DEVICE_NO_ANSWER', { step: o.step, tries: o.tries });
+    if (badcrc > 0) throw new WxError('DEVICE_BAD_CRC', { step: o.step, tries });
+    throw new WxError('DEVICE_NO_ANSWER', { step: o.step, tries });
   }
 
-  private once(verb: string, line: string, timeoutMs: number): Promise<Answer | 'timeout' | 'badcrc'> {
+  private once(verb: string, line: string, timeoutMs: number, signal?: AbortSignal): Promise<Answer | 'timeout' | 'badcrc'> {
     return new Promise((resolve, reject) => {
       const done = (v: Answer | 'timeout' | 'badcrc' | Error) => {
         clearTimeout(timer);
         this.waiter = undefined;
         this.closeWaiters.delete(onClose);
+        signal?.removeEventListener('abort', onAbort);
         if (v instanceof Error) reject(v);
         else resolve(v);
       };
       const onClose = (e: Error) => done(e);
+      const onAbort = () => done(new WxError('LINE_STOPPED'));
       const timer = setTimeout(() => done('timeout'), timeoutMs);
       this.closeWaiters.add(onClose);
+      signal?.addEventListener('abort', onAbort, { once: true });
       this.waiter = (p) => {
         // Only a corrupted *answer* fails the exchange: the tail of a boot line cut off when
         // the port was opened (serialport flushes the tty) can look like a bad frame too.

@@ -1,14 +1,16 @@
 import type { CoreContext } from '../context.js';
 import type { ErrorCode } from '../errors/codes.js';
 import { WxError, isWxError, toPayload } from '../errors/wx-error.js';
-import { KeyService, type Signer } from '../keys/key-service.js';
-import { Registry } from '../registry/registry.js';
+import { KeyService } from '../keys/key-service.js';
 import type { DeviceRow } from '../registry/device-store.js';
+import { Registry } from '../registry/registry.js';
 import { field, fieldMap } from './frame.js';
 import type { HostConn } from './host-conn.js';
+import { judgeLocked, type UnitIdentity } from './locked-unit.js';
+import { preflight, type LineReady } from './preflight.js';
 import { runPushTest, type PushTestResult } from './push-test.js';
 
-export type Step = 'hello' | 'erase' | 'read' | 'allocate' | 'write' | 'readback' | 'verify' | 'commit' | 'confirm' | 'record' | 'push-test';
+export type Step = 'hello' | 'erase' | 'read' | 'allocate' | 'write' | 'readback' | 'verify' | 'commit' | 'confirm' | 'record' | 'push_test';
 
 /** How far along a unit is at the start of each step, for the progress bar. */
 export const STEP_PROGRESS: Record<Step, number> = {
@@ -22,8 +24,14 @@ export const STEP_PROGRESS: Record<Step, number> = {
   commit: 0.7,
   confirm: 0.85,
   record: 0.95,
-  'push-test': 0.97,
+  push_test: 0.97,
 };
+
+/**
+ * Steps a stop may end a unit at: everything up to sending COMMIT. Once COMMIT is sent the
+ * unit may hold its identity, so the confirm and the record are finished whatever happens.
+ */
+const STOPPABLE: ReadonlySet<Step> = new Set(['hello', 'erase', 'read', 'allocate', 'write', 'readback', 'verify', 'commit', 'push_test']);
 
 export type UnitOutcome = 'PASS' | 'FAIL' | 'EXISTING';
 
@@ -44,18 +52,6 @@ export interface UnitResult {
   ms: number;
 }
 
-export interface Timing {
-  /** Per answer (HELLO, WRITE, READ, TOKEN). */
-  answerMs: number;
-  tries: number;
-  /** COMMIT writes flash: allowed longer. */
-  commitMs: number;
-  /** The push test waits this long for EVENT PUSH. */
-  pushMs: number;
-}
-
-export const DEFAULT_TIMING: Timing = { answerMs: 500, tries: 3, commitMs: 3000, pushMs: 15000 };
-
 export interface ProvisionRequest {
   product_id: number;
   key_version?: number;
@@ -63,10 +59,13 @@ export interface ProvisionRequest {
   device_id?: string;
   /** The scanned barcode, for `{sn}`. */
   sn?: string;
-  /** Engineering units: clear the identity first. */
+  /** Engineering units: clear the identity first (the id it held is voided). */
   erase?: boolean;
   push_test?: boolean;
-  timing?: Partial<Timing>;
+  /** The hwid the station's poll saw: the unit answering now must be that one. */
+  hwid?: string;
+  /** The line's stop: ends the unit at the next step before COMMIT (FAIL, LINE_STOPPED). */
+  signal?: AbortSignal;
 }
 
 export interface ProvisionEvent {
@@ -90,35 +89,37 @@ class StepFailure extends Error {
 }
 
 /**
- * One unit on one port, from HELLO to a recorded PASS (WXP/1, PROTOCOL.md):
- * HELLO → (locked: READ and report, never overwrite) → allocate or re-use the id bound to
- * this hwid, signed, written to the ledger before the unit sees it → WRITE → READ back and
- * compare byte for byte → verify the read-back signature → COMMIT → HELLO expects locked →
- * record PASS and queue adddevice. A failure names its step and reason, and leaves the
- * allocation bound to the hwid so the same unit resumes with the same id.
+ * One unit on one port, from HELLO to a recorded result (WXP/1, PROTOCOL.md):
+ * HELLO → (locked: READ and judge the identity, never overwrite) → allocate or re-use the id
+ * bound to this hwid, signed and queued for registration before the unit sees it → WRITE →
+ * READ back and compare byte for byte → verify the read-back signature → COMMIT → HELLO
+ * expects locked and the same hwid → record PASS → the push test, if on. A failure names its
+ * step and reason and leaves the allocation bound to the hwid, so the same unit resumes with
+ * the same id. `ready` comes from preflight (the station checks once for all its units).
  */
 export async function provisionUnit(
   ctx: CoreContext,
   conn: HostConn,
   req: ProvisionRequest,
   onEvent: (e: ProvisionEvent) => void = () => {},
-  signerCache?: Map<string, Signer>,
+  ready: LineReady = preflight(ctx, req.product_id, req.key_version),
 ): Promise<UnitResult> {
   const started = Date.now();
-  const t: Timing = { ...DEFAULT_TIMING, ...req.timing };
   const port = conn.link.path;
   const registry = new Registry(ctx);
-  const keys = new KeyService(ctx);
   let step: Step = 'hello';
   let hwid: string | null = null;
   let device: DeviceRow | undefined;
+  let committing = false;
   const emit = (s: Step) => {
     step = s;
+    if (STOPPABLE.has(s) && req.signal?.aborted) throw new StepFailure(s, new WxError('LINE_STOPPED'));
     onEvent({ port, step: s, progress: STEP_PROGRESS[s], hwid: hwid ?? undefined, device_id: device?.device_id });
   };
-  const ask = async (verb: string, fields: Record<string, string | number> = {}, timeoutMs = t.answerMs, tries = t.tries) => {
+  const ask = async (verb: string, fields: Record<string, string | number> = {}) => {
     try {
-      return await conn.request(verb, fields, { step, timeoutMs, tries });
+      // After COMMIT went out the unit may hold its identity: no stop cuts the confirm short.
+      return await conn.request(verb, fields, { step, signal: committing ? undefined : req.signal });
     } catch (e) {
       throw new StepFailure(step, isWxError(e) ? e : new WxError('INTERNAL', { detail: String(e) }));
     }
@@ -140,16 +141,24 @@ export async function provisionUnit(
     ms: Date.now() - started,
     ...extra,
   });
+  const fail = (failedStep: Step, err: unknown, extra: Partial<UnitResult> = {}): UnitResult => {
+    const p = toPayload(err);
+    ctx.log.warn('unit.fail', { port, hwid, device_id: device?.device_id, step: failedStep, code: p.code });
+    return result('FAIL', { step: failedStep, reason: `${p.message_en}. ${p.hint_en}`, reason_zh: `${p.message_zh}。${p.hint_zh}`, code: p.code, ...extra });
+  };
+  /** The end-of-line push test on a unit whose identity is recorded: its FAIL is the unit's FAIL. */
+  const pushTest = async (passed: UnitResult): Promise<UnitResult> => {
+    emit('push_test');
+    // The error stays here: what crosses to the UI is the result and its words.
+    const { error, ...push } = await runPushTest(ctx, conn, { signal: req.signal });
+    ctx.db
+      .prepare("INSERT INTO unit_tests (device_row, test, result, detail, at, station, port) VALUES (?, 'push', ?, ?, ?, ?, ?)")
+      .run(device!.id, push.result, push.reason ?? `nonce ${push.nonce}, ${push.ms} ms`, ctx.now().toISOString(), device!.station, port);
+    if (push.result === 'PASS') return { ...passed, push_test: push, ms: Date.now() - started };
+    return fail('push_test', error, { push_test: push });
+  };
 
   try {
-    const product = registry.requireRegistrable(req.product_id);
-    // The unit needs the hostAppId itself; the secret is only for API calls (sync, push test).
-    const hostAppId = ctx.env.appid;
-    if (!hostAppId) throw new WxError('CONFIG_MISSING', { name: 'WXPROV_APPID' });
-    const cacheKey = `${product.product_id}/${req.key_version ?? 'latest'}`;
-    const signer = signerCache?.get(cacheKey) ?? keys.signer(product.product_id, req.key_version);
-    signerCache?.set(cacheKey, signer);
-
     // ── HELLO ───────────────────────────────────────────────────────────────
     emit('hello');
     const hello = await ask('HELLO');
@@ -158,34 +167,52 @@ export async function provisionUnit(
     if (proto !== '1') throw new StepFailure(step, new WxError('DEVICE_PROTOCOL', { proto: proto ?? 'none' }));
     hwid = field(hello.frame, 'hwid') ?? null;
     if (!hwid) throw new StepFailure(step, new WxError('DEVICE_BAD_ANSWER', { step, detail: 'no hwid in OK HELLO' }));
+    if (req.hwid !== undefined && hwid !== req.hwid) throw new StepFailure(step, new WxError('UNIT_CHANGED', { before: req.hwid, after: hwid }));
     let state = field(hello.frame, 'state');
-
-    if (req.erase && state !== 'blank') {
-      emit('erase');
-      const erased = await ask('ERASE');
-      if (!erased.ok) throw deviceError(erased.code, erased.msg, 'Production firmware refuses ERASE: only development units can be erased');
-      state = 'blank';
-    }
 
     if (state === 'locked') {
       emit('read');
-      return await reportLocked(ctx, conn, req, registry, keys, hwid, ask, deviceError, (d) => (device = d), result);
+      const read = await ask('READ');
+      if (!read.ok) throw deviceError(read.code, read.msg, 'Check the firmware');
+      const onUnit = fieldMap(read.frame) as UnitIdentity;
+      if (!req.erase) {
+        const verdict = judgeLocked(ctx, ready, hwid, onUnit, port);
+        const held = { device_id: onUnit.device_id ?? null, key_version: onUnit.key_version ? Number(onUnit.key_version) : null };
+        if (verdict.kind === 'refused') return fail('read', verdict.error, held);
+        device = verdict.row;
+        const found =
+          verdict.was === 'unrecorded'
+            ? result('PASS', { reason: 'Already committed on the unit; the record was completed now', reason_zh: '设备上已写入；已补全记录' })
+            : verdict.was === 'adopted'
+              ? result('EXISTING', { reason: 'The unit holds a valid identity of this product, made elsewhere; it is now in the records and queued for registration', reason_zh: '设备已有本产品的有效身份（在别处写入）；已记入本机记录并排队注册' })
+              : result('EXISTING', { reason: 'Already provisioned by this station', reason_zh: '本工位已写入过这台设备' });
+        return req.push_test ? await pushTest(found) : found;
+      }
+      emit('erase');
+      const erased = await ask('ERASE');
+      if (!erased.ok) throw deviceError(erased.code, erased.msg, 'Production firmware refuses ERASE: only development units can be erased');
+      voidErased(ctx, registry, req.product_id, hwid, onUnit.device_id, port);
+      state = 'blank';
+    } else if (req.erase && state !== 'blank') {
+      emit('erase');
+      const erased = await ask('ERASE');
+      if (!erased.ok) throw deviceError(erased.code, erased.msg, 'Production firmware refuses ERASE: only development units can be erased');
     }
 
-    // ── allocate and sign, on the ledger before the unit sees anything ─────
+    // ── allocate, sign and queue: on the ledger before the unit sees anything ──
     emit('allocate');
-    device = allocateFor(ctx, registry, signer, req, hwid, port);
+    device = allocateFor(ctx, registry, ready, req, hwid, port);
 
     emit('write');
     const identity: Record<(typeof IDENTITY_KEYS)[number], string> = {
-      host_app_id: hostAppId,
+      host_app_id: ready.host_app_id,
       product_id: String(device.product_id),
       key_version: String(device.key_version),
       device_id: device.device_id,
       signature: device.signature!,
     };
     const written = await ask('WRITE', identity);
-    if (!written.ok) throw deviceError(written.code, written.msg, written.code === 'LOCKED' ? 'The unit locked itself meanwhile: run it again to read it' : 'Check the firmware');
+    if (!written.ok) throw deviceError(written.code, written.msg, written.code === 'LOCKED' ? 'The unit locked itself meanwhile: take it off and place it again to read it' : 'Check the firmware');
 
     emit('readback');
     const read = await ask('READ');
@@ -196,82 +223,83 @@ export async function provisionUnit(
     }
 
     emit('verify');
-    if (!keys.verify(device.product_id, back.device_id, back.signature, Number(back.key_version)).valid) {
+    if (!new KeyService(ctx).verify(device.product_id, back.device_id, back.signature, Number(back.key_version)).valid) {
       throw new StepFailure(step, new WxError('DEVICE_SIGNATURE_BAD'));
     }
 
     emit('commit');
-    const committed = await ask('COMMIT', {}, t.commitMs);
+    committing = true;
+    const committed = await ask('COMMIT');
     if (!committed.ok) throw deviceError(committed.code, committed.msg, committed.code === 'FLASH' ? 'The unit could not write its flash: set it aside' : 'Check the firmware');
     registry.devices.update(device.id, { status: 'written', last_error: null, port }, ctx.now().toISOString());
 
     emit('confirm');
     const again = await ask('HELLO');
     const after = again.ok ? field(again.frame, 'state') : undefined;
-    if (after !== 'locked' || field(again.frame, 'hwid') !== hwid) {
-      throw new StepFailure(step, new WxError('DEVICE_NOT_LOCKED', { state: after ?? 'no answer' }));
-    }
+    const afterHwid = again.ok ? field(again.frame, 'hwid') : undefined;
+    if (afterHwid !== undefined && afterHwid !== hwid) throw new StepFailure(step, new WxError('UNIT_CHANGED', { before: hwid, after: afterHwid }));
+    if (after !== 'locked') throw new StepFailure(step, new WxError('DEVICE_NOT_LOCKED', { state: after ?? 'no answer' }));
 
     emit('record');
     recordPass(ctx, registry, device, port);
     device = registry.devices.byRow(device.id);
-
-    if (req.push_test) {
-      emit('push-test');
-      const push = await runPushTest(ctx, conn, { answerMs: t.answerMs, tries: t.tries, waitMs: t.pushMs });
-      ctx.db
-        .prepare("INSERT INTO unit_tests (device_row, test, result, detail, at, station, port) VALUES (?, 'push', ?, ?, ?, ?, ?)")
-        .run(device!.id, push.result, push.reason ?? `nonce ${push.nonce}, ${push.ms} ms`, ctx.now().toISOString(), device!.station, port);
-      return result('PASS', push.result === 'PASS' ? { push_test: push } : { push_test: push, reason: push.reason, reason_zh: push.reason_zh });
-    }
-    return result('PASS');
+    committing = false;
+    return req.push_test ? await pushTest(result('PASS')) : result('PASS');
   } catch (e) {
     const failedStep = e instanceof StepFailure ? e.step : step;
     const err = e instanceof StepFailure ? e.error : e;
-    const p = toPayload(err);
-    if (device) {
+    if (device && device.status !== 'verified') {
       // The id stays bound to this hwid (status failed, not void): the same unit resumes with it.
-      registry.devices.update(device.id, { status: 'failed', last_error: `${failedStep}: ${p.code}`, port }, ctx.now().toISOString());
+      registry.devices.update(device.id, { status: 'failed', last_error: `${failedStep}: ${toPayload(err).code}`, port }, ctx.now().toISOString());
       device = registry.devices.byRow(device.id);
     }
-    ctx.log.warn('unit.fail', { port, hwid, device_id: device?.device_id, step: failedStep, code: p.code });
-    return result('FAIL', { step: failedStep, reason: `${p.message_en}. ${p.hint_en}`, reason_zh: `${p.message_zh}。${p.hint_zh}`, code: p.code });
+    return fail(failedStep, err);
   }
 }
 
-/** The id this hwid already holds (re-plugged after a failure), or a fresh one; signed, on the ledger. */
-function allocateFor(ctx: CoreContext, registry: Registry, signer: Signer, req: ProvisionRequest, hwid: string, port: string): DeviceRow {
+/**
+ * The id this hwid already holds (re-placed after a failure), or a fresh one; signed, on the
+ * ledger and queued for adddevice in one transaction. Registration is write-ahead: a unit
+ * that commits its id and leaves before the station records it (a crash, a fast operator) is
+ * registered all the same; an id no unit kept is registered harmlessly.
+ */
+function allocateFor(ctx: CoreContext, registry: Registry, ready: LineReady, req: ProvisionRequest, hwid: string, port: string): DeviceRow {
+  const signer = ready.signer;
   return ctx.db.transaction(() => {
+    const at = ctx.now().toISOString();
     const bound = registry.devices.boundToHwid(req.product_id, hwid);
+    let row: DeviceRow;
     if (bound && (bound.status === 'allocated' || bound.status === 'failed' || bound.status === 'written')) {
       if (req.device_id !== undefined && req.device_id !== bound.device_id) {
         throw new WxError('DEVICE_ID_DUPLICATE', { device_id: bound.device_id, product_id: req.product_id });
       }
       // Re-sign only if the key changed since; the id itself never changes.
       if (bound.key_version !== signer.key_version || !bound.signature) {
-        registry.devices.update(bound.id, { key_version: signer.key_version, signature: signer.sign(bound.device_id) }, ctx.now().toISOString());
+        registry.devices.update(bound.id, { key_version: signer.key_version, signature: signer.sign(bound.device_id) }, at);
       }
-      registry.devices.update(bound.id, { status: 'allocated', port, operator: ctx.actor, last_error: null }, ctx.now().toISOString());
-      return registry.devices.byRow(bound.id)!;
+      registry.devices.update(bound.id, { status: 'allocated', port, operator: ctx.actor, last_error: null }, at);
+      row = registry.devices.byRow(bound.id)!;
+    } else {
+      const d = registry.allocator.allocate({
+        product_id: req.product_id,
+        station: ready.station_code,
+        operator: ctx.actor,
+        at: ctx.now(),
+        hwid,
+        sn: req.sn,
+        port,
+        device_id: req.device_id,
+        key_version: signer.key_version,
+      });
+      registry.devices.update(d.id, { signature: signer.sign(d.device_id) }, at);
+      row = registry.devices.byRow(d.id)!;
     }
-    const station = registry.settings.stationCode();
-    const d = registry.allocator.allocate({
-      product_id: req.product_id,
-      station,
-      operator: ctx.actor,
-      at: ctx.now(),
-      hwid,
-      sn: req.sn,
-      port,
-      device_id: req.device_id,
-      key_version: signer.key_version,
-    });
-    registry.devices.update(d.id, { signature: signer.sign(d.device_id) }, ctx.now().toISOString());
-    return registry.devices.byRow(d.id)!;
+    registry.devices.queue(row.id, row.product_id, row.device_id, at);
+    return row;
   }).immediate();
 }
 
-/** PASS on the ledger and the registration queued, in one transaction. */
+/** PASS on the ledger (its registration is already queued; queue() keeps that idempotent). */
 function recordPass(ctx: CoreContext, registry: Registry, device: DeviceRow, port: string): void {
   ctx.db.transaction(() => {
     const at = ctx.now().toISOString();
@@ -280,45 +308,15 @@ function recordPass(ctx: CoreContext, registry: Registry, device: DeviceRow, por
   }).immediate();
 }
 
-type Ask = (verb: string, fields?: Record<string, string | number>, timeoutMs?: number, tries?: number) => ReturnType<HostConn['request']>;
-
 /**
- * A locked unit is never overwritten. If its identity is one this station allocated to this
- * hwid and did not finish recording (the station stopped after COMMIT), the record is
- * completed now; otherwise the identity is reported as it is.
+ * An engineer erased a locked unit: the id it held is dead if it was this unit's in the
+ * ledger (never reused, its pending registration cancelled). An id the ledger binds to
+ * another hwid is left alone: that other unit still holds it.
  */
-async function reportLocked(
-  ctx: CoreContext,
-  conn: HostConn,
-  req: ProvisionRequest,
-  registry: Registry,
-  keys: KeyService,
-  hwid: string,
-  ask: Ask,
-  deviceError: (code: string | undefined, msg: string | undefined, hint: string) => Error,
-  setDevice: (d: DeviceRow) => void,
-  result: (o: UnitOutcome, extra?: Partial<UnitResult>) => UnitResult,
-): Promise<UnitResult> {
-  const read = await ask('READ');
-  if (!read.ok) throw deviceError(read.code, read.msg, 'Check the firmware');
-  const back = fieldMap(read.frame);
-  const onUnit = { device_id: back.device_id ?? null, key_version: back.key_version ? Number(back.key_version) : null };
-  if (back.product_id !== String(req.product_id)) {
-    const e = new WxError('DEVICE_LOCKED_OTHER', { product_id: back.product_id ?? '?' }).toPayload();
-    return result('EXISTING', { ...onUnit, reason: e.message_en, reason_zh: e.message_zh, code: e.code });
-  }
-  const mine = back.device_id ? registry.devices.get(req.product_id, back.device_id) : undefined;
-  if (mine && mine.hwid === hwid) {
-    setDevice(mine);
-    if (mine.status !== 'verified') {
-      const valid = back.signature !== undefined && keys.verify(req.product_id, back.device_id, back.signature, Number(back.key_version)).valid;
-      if (valid && back.signature === mine.signature) {
-        recordPass(ctx, registry, mine, conn.link.path);
-        setDevice(registry.devices.byRow(mine.id)!);
-        return result('PASS', { ...onUnit, reason: 'Already committed on the unit; the record was completed now', reason_zh: '设备上已写入；已补全记录' });
-      }
-    }
-    return result('EXISTING', { ...onUnit, reason: 'Already provisioned by this station', reason_zh: '本工位已写入过这台设备' });
-  }
-  return result('EXISTING', { ...onUnit, reason: 'The unit already holds an identity; it was not overwritten', reason_zh: '设备已有身份，未覆盖' });
+function voidErased(ctx: CoreContext, registry: Registry, productId: number, hwid: string, deviceId: string | undefined, port: string): void {
+  if (!deviceId) return;
+  const row = registry.devices.get(productId, deviceId);
+  if (!row || row.status === 'void' || (row.hwid !== null && row.hwid !== hwid)) return;
+  ctx.db.transaction(() => registry.devices.markVoid(row.id, `erased on ${port}`, ctx.now().toISOString(), ctx.actor)).immediate();
+  ctx.log.info('devices.void', { product_id: productId, device_id: deviceId, reason: 'erased', hwid });
 }

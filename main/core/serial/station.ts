@@ -1,12 +1,14 @@
 import type { CoreContext } from '../context.js';
 import { WxError, toPayload, type ErrorPayload } from '../errors/wx-error.js';
-import type { Signer } from '../keys/key-service.js';
 import { field } from './frame.js';
 import { HostConn } from './host-conn.js';
 import type { Link } from './link.js';
+import { DEFAULT_PLACEMENT_POLLS, PlacementTracker } from './placement.js';
 import { resolvePort } from './ports.js';
+import { preflight } from './preflight.js';
 import { provisionUnit, type ProvisionEvent, type ProvisionRequest, type UnitResult } from './provision.js';
 import { openSerialLink } from './serial-link.js';
+import { DEFAULT_LINK_TIMING, type LinkTiming } from './timing.js';
 
 export interface SlotCounters {
   port: string;
@@ -19,6 +21,8 @@ export interface SlotCounters {
 
 export type StationEvent =
   | { type: 'port'; port: string; state: 'opening' | 'waiting' | 'lost'; error?: ErrorPayload }
+  /** A unit was put on the fixture (its first HELLO), or the fixture is empty again. */
+  | { type: 'placement'; port: string; state: 'present' | 'empty'; hwid?: string }
   | ({ type: 'step' } & ProvisionEvent)
   | { type: 'unit'; unit: UnitResult; counters: SlotCounters }
   | { type: 'log'; port: string; text: string };
@@ -27,17 +31,26 @@ export interface StationPort {
   /** A path, or `sn:<serial>` / `loc:<location>` (see ports.ts). */
   spec: string;
   baud?: number;
+  /** The unit's processing allowance per answer, on top of the wire time (timing.ts). */
+  allowanceMs?: number;
+  /** What COMMIT may take, on top of the wire time. */
+  commitMs?: number;
+  /** Polls that end a placement: this many silent, or this many from another hwid (placement.ts). */
+  placementPolls?: number;
 }
 
-export interface StationOptions extends Omit<ProvisionRequest, 'device_id'> {
+export interface StationOptions extends Omit<ProvisionRequest, 'device_id' | 'hwid' | 'signal'> {
   /** A scanned barcode for the next unit (`{sn}`), taken once: the operator scans, then plugs. */
   takeSn?: () => string | undefined;
   /** Stop starting new units after this many (in-flight ones finish); run until stopped without it. */
   count?: number;
-  /** How often an empty fixture is asked HELLO. */
+  /** How often the fixture is asked HELLO. */
   pollMs?: number;
   /** Wait before reopening a port that is missing or went away. */
   reopenMs?: number;
+  /** Every port's timing unless the port says otherwise. */
+  timing?: Partial<LinkTiming>;
+  placementPolls?: number;
   signal?: AbortSignal;
   open?: (path: string, baud: number) => Promise<Link>;
   onEvent?: (e: StationEvent) => void;
@@ -52,69 +65,86 @@ const sleep = (ms: number, signal?: AbortSignal) =>
     signal?.addEventListener('abort', onAbort, { once: true });
   });
 
+/** One port's timing: the port's own settings, else the station's, else the defaults. */
+export function portTiming(p: StationPort, o: Pick<StationOptions, 'timing'>): LinkTiming {
+  const t = { ...DEFAULT_LINK_TIMING, ...o.timing };
+  return { ...t, baud: p.baud ?? t.baud, allowanceMs: p.allowanceMs ?? t.allowanceMs, commitMs: p.commitMs ?? t.commitMs };
+}
+
 /**
- * Many ports at once, each its own loop: wait for a unit (a new hwid answering HELLO) →
- * provision it → wait for the next. A unit left on the fixture after its result is not
- * provisioned again; a unit taken off and put back is (and resumes with its id). Ports that
- * are missing or vanish are reopened until they come back.
+ * Many ports at once, each its own loop: poll HELLO → a new placement (placement.ts) is
+ * provisioned once → poll until it ends → the next. Ports that are missing or vanish are
+ * reopened until they come back. Everything a unit needs is checked once before any port is
+ * opened (preflight). One stop for all: the caller's signal, `count` reached, or any port's
+ * loop failing stops every port at its next step before COMMIT, and this resolves only once
+ * every loop has ended.
  */
 export async function runStation(ctx: CoreContext, ports: StationPort[], o: StationOptions): Promise<{ units: UnitResult[]; counters: SlotCounters[] }> {
+  const counters = ports.map((p): SlotCounters => ({ port: p.spec, pass: 0, fail: 0, existing: 0, pass_rate: null }));
+  if (o.signal?.aborted) return { units: [], counters };
+  const ready = preflight(ctx, o.product_id, o.key_version);
   const emit = o.onEvent ?? (() => {});
   const units: UnitResult[] = [];
-  const signers = new Map<string, Signer>();
   const stop = new AbortController();
   const onAbort = () => stop.abort();
-  if (o.signal?.aborted) stop.abort(); // 'abort' never fires again for a signal already aborted
-  else o.signal?.addEventListener('abort', onAbort, { once: true });
+  o.signal?.addEventListener('abort', onAbort, { once: true });
   let started = 0;
   const claim = () => (o.count === undefined || started < o.count ? (started++, true) : false);
 
-  const counters = ports.map((p): SlotCounters => ({ port: p.spec, pass: 0, fail: 0, existing: 0, pass_rate: null }));
-
-  const loop = async (p: StationPort, c: SlotCounters): Promise<void> => {
+  const run = async (p: StationPort, c: SlotCounters): Promise<void> => {
+    const timing = portTiming(p, o);
+    const placement = new PlacementTracker(p.placementPolls ?? o.placementPolls ?? DEFAULT_PLACEMENT_POLLS);
+    const seen = (hwid: string | undefined) => {
+      const change = placement.poll(hwid);
+      if (change.kind === 'left') emit({ type: 'placement', port: p.spec, state: 'empty' });
+      return change;
+    };
+    // A port that went away ends its placement: whatever answers once it is back (the same
+    // unit re-plugged to resume, or another) is a new unit.
+    const portGone = () => {
+      if (placement.hwid !== undefined) emit({ type: 'placement', port: p.spec, state: 'empty' });
+      placement.reset();
+    };
     while (!stop.signal.aborted) {
       emit({ type: 'port', port: p.spec, state: 'opening' });
       let conn: HostConn;
       try {
         const path = await resolvePort(p.spec);
-        conn = new HostConn(await (o.open ?? openSerialLink)(path, p.baud ?? 115200));
+        conn = new HostConn(await (o.open ?? openSerialLink)(path, timing.baud), timing);
       } catch (e) {
         emit({ type: 'port', port: p.spec, state: 'lost', error: toPayload(e) });
+        portGone();
         await sleep(o.reopenMs ?? 1000, stop.signal);
         continue;
       }
       conn.onLog((text) => emit({ type: 'log', port: p.spec, text }));
-      let lastHwid: string | undefined;
-      let announcedWaiting = false;
+      emit({ type: 'port', port: p.spec, state: 'waiting' });
       try {
         while (!stop.signal.aborted && !conn.closed) {
-          let hwid: string | undefined;
-          try {
-            const a = await conn.request('HELLO', {}, { step: 'hello', timeoutMs: o.timing?.answerMs ?? 500, tries: 1 });
-            hwid = a.ok ? field(a.frame, 'hwid') : undefined;
-          } catch {
-            hwid = undefined;
+          const hwid = await pollHwid(conn, stop.signal);
+          if (stop.signal.aborted) break;
+          const change = seen(hwid);
+          if (change.kind === 'start') {
+            if (!claim()) return;
+            emit({ type: 'placement', port: p.spec, state: 'present', hwid: change.hwid });
+            const unit = await provisionUnit(
+              ctx,
+              conn,
+              { ...o, hwid: change.hwid, sn: o.takeSn?.() ?? o.sn, signal: stop.signal },
+              (e) => emit({ type: 'step', ...e, port: p.spec }),
+              ready,
+            );
+            units.push(unit);
+            if (unit.result === 'PASS') c.pass++;
+            else if (unit.result === 'FAIL') c.fail++;
+            else c.existing++;
+            c.pass_rate = c.pass + c.fail > 0 ? c.pass / (c.pass + c.fail) : null;
+            emit({ type: 'unit', unit: { ...unit, port: p.spec }, counters: { ...c } });
+            if (o.count !== undefined && started >= o.count && units.length >= o.count) stop.abort();
+          } else if (change.kind === 'left') {
+            emit({ type: 'port', port: p.spec, state: 'waiting' });
           }
-          if (!hwid || hwid === lastHwid) {
-            if (!hwid) lastHwid = undefined; // fixture empty: the same unit put back counts as new
-            if (!announcedWaiting) emit({ type: 'port', port: p.spec, state: 'waiting' });
-            announcedWaiting = true;
-            await sleep(o.pollMs ?? 300, stop.signal);
-            continue;
-          }
-          if (!claim()) return;
-          announcedWaiting = false;
-          const unit = await provisionUnit(ctx, conn, { ...o, sn: o.takeSn?.() ?? o.sn }, (e) => emit({ type: 'step', ...e, port: p.spec }), signers);
-          units.push(unit);
-          if (unit.result === 'PASS') c.pass++;
-          else if (unit.result === 'FAIL') c.fail++;
-          else c.existing++;
-          c.pass_rate = c.pass + c.fail > 0 ? c.pass / (c.pass + c.fail) : null;
-          emit({ type: 'unit', unit: { ...unit, port: p.spec }, counters: { ...c } });
-          // The hwid the poll saw when the unit has none in its result (refused at HELLO, e.g. proto=2):
-          // left on the fixture, it must not be provisioned again at every poll.
-          lastHwid = unit.hwid ?? hwid;
-          if (o.count !== undefined && started >= o.count && units.length >= o.count) stop.abort();
+          await sleep(o.pollMs ?? 300, stop.signal);
         }
       } finally {
         conn.dispose();
@@ -122,15 +152,36 @@ export async function runStation(ctx: CoreContext, ports: StationPort[], o: Stat
       }
       if (!stop.signal.aborted) {
         emit({ type: 'port', port: p.spec, state: 'lost', error: new WxError('PORT_VANISHED', { port: p.spec }).toPayload() });
+        portGone();
         await sleep(o.reopenMs ?? 1000, stop.signal);
       }
     }
   };
 
+  let failure: { error: unknown } | undefined;
   try {
-    await Promise.all(ports.map((p, i) => loop(p, counters[i])));
+    await Promise.all(
+      ports.map((p, i) =>
+        run(p, counters[i]).catch((error: unknown) => {
+          // One port's loop failing stops the others too: no loop outlives this call.
+          failure ??= { error };
+          stop.abort();
+        }),
+      ),
+    );
   } finally {
     o.signal?.removeEventListener('abort', onAbort);
   }
+  if (failure) throw failure.error;
   return { units, counters };
+}
+
+/** One poll: the hwid that answered HELLO, or undefined for silence, a bad answer or a stop. */
+async function pollHwid(conn: HostConn, signal: AbortSignal): Promise<string | undefined> {
+  try {
+    const a = await conn.request('HELLO', {}, { step: 'hello', tries: 1, signal });
+    return a.ok ? field(a.frame, 'hwid') : undefined;
+  } catch {
+    return undefined;
+  }
 }

@@ -232,6 +232,7 @@ export const en = {
   'result.fail': 'Failed',
   'result.existing': 'Already has a device id',
 
+  'tile.previous': 'Last unit: {result} · {device_id}',
   'tile.placeUnit': 'Place a unit',
   'tile.lineStopped': 'Line not started: press Start',
   'tile.passReason': 'Device id written and checked',

@@ -230,6 +230,7 @@ export const zhCN = {
   'result.fail': '不合格',
   'result.existing': '已有设备 ID',
 
+  'tile.previous': '上一台：{result} · {device_id}',
   'tile.placeUnit': '请放入设备',
   'tile.lineStopped': '产线未开始：点击“开始”',
   'tile.passReason': '设备 ID 已写入并核对无误',

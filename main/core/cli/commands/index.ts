@@ -4,6 +4,7 @@ import { keyCreateCommand, keyExportCommand, keyImportCommand, keyListCommand } 
 import { bindCommand, productAddCommand, productCreateCommand, productListCommand, productSetCommand } from './product.js';
 import { configCommand } from './config.js';
 import { devicesAddCommand, devicesAllocateCommand, devicesSearchCommand } from './devices.js';
+import { devicesVoidCommand } from './devices-void.js';
 import { recordsCommand } from './records.js';
 import { flashCommand, portsCommand, stationCommand } from './serial.js';
 import { queueCommand, syncCommand } from './sync.js';
@@ -32,6 +33,7 @@ export const COMMANDS: readonly Command[] = [
   devicesAddCommand,
   devicesAllocateCommand,
   devicesSearchCommand,
+  devicesVoidCommand,
   syncCommand,
   queueCommand,
   recordsCommand,

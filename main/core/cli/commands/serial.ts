@@ -1,14 +1,33 @@
 import { WxError } from '../../errors/wx-error.js';
 import { HostConn } from '../../serial/host-conn.js';
 import { filterPorts, listPorts, resolvePort } from '../../serial/ports.js';
+import { DEFAULT_PLACEMENT_POLLS } from '../../serial/placement.js';
+import { preflight } from '../../serial/preflight.js';
 import { provisionUnit, type UnitResult } from '../../serial/provision.js';
 import { openSerialLink } from '../../serial/serial-link.js';
-import { runStation } from '../../serial/station.js';
+import { portTiming, runStation } from '../../serial/station.js';
+import { DEFAULT_LINK_TIMING } from '../../serial/timing.js';
 import { optInt, optStr, productId, str } from '../args.js';
-import { JSON_OPT, type Command } from '../command.js';
+import { JSON_OPT, type Command, type Values } from '../command.js';
 import { printJson, printTable } from '../output.js';
 
-const FLASH_USAGE = 'wxprov flash --port <path> --product <id> [--baud 115200] [--device-id <d> | --sn <scanned>] [--erase] [--push-test] [--json]';
+const TIMING_USAGE = `[--baud 115200] [--allowance-ms ${DEFAULT_LINK_TIMING.allowanceMs}] [--commit-ms ${DEFAULT_LINK_TIMING.commitMs}]`;
+const FLASH_USAGE = `wxprov flash --port <path> --product <id> ${TIMING_USAGE} [--device-id <d> | --sn <scanned>] [--erase] [--push-test] [--json]`;
+
+/** The link's timing flags (PROTOCOL.md, "Timing"): the wire time follows --baud, these are the unit's own. */
+const TIMING_OPTS = {
+  baud: { type: 'string' },
+  'allowance-ms': { type: 'string' },
+  'commit-ms': { type: 'string' },
+} as const;
+
+function timingFlags(v: Values) {
+  return {
+    baud: optInt(v, 'baud', 300, 4_000_000),
+    allowanceMs: optInt(v, 'allowance-ms', 10, 60_000),
+    commitMs: optInt(v, 'commit-ms', 10, 600_000),
+  };
+}
 
 /** The contract's keys first, then the details an engineer wants. */
 const unitDoc = (u: UnitResult) => ({
@@ -35,9 +54,9 @@ export const flashCommand: Command = {
   summary: 'Provision the one unit on a port (exit 0 only on PASS or EXISTING)',
   options: {
     ...JSON_OPT,
+    ...TIMING_OPTS,
     port: { type: 'string' },
     product: { type: 'string' },
-    baud: { type: 'string' },
     'device-id': { type: 'string' },
     sn: { type: 'string' },
     erase: { type: 'boolean' },
@@ -47,9 +66,13 @@ export const flashCommand: Command = {
     const pid = productId(v, FLASH_USAGE);
     const spec = str(v, 'port', FLASH_USAGE);
     if (v['device-id'] !== undefined && v.sn !== undefined) throw new WxError('INPUT_INVALID', { field: '--device-id | --sn', detail: 'both given', allowed: 'one of them' });
+    const timing = portTiming({ spec, ...timingFlags(v) }, {});
     const ctx = io.context();
-    const link = await openSerialLink(await resolvePort(spec), optInt(v, 'baud', 300, 4_000_000) ?? 115200);
-    const conn = new HostConn(link);
+    // Everything the unit will need, checked before the port is even opened: a unit is never
+    // erased or written by a run that could not finish it.
+    const ready = preflight(ctx, pid);
+    const link = await openSerialLink(await resolvePort(spec), timing.baud);
+    const conn = new HostConn(link, timing);
     conn.onLog((t) => !v.json && io.stderr.write(`# ${t}\n`));
     try {
       const u = await provisionUnit(
@@ -57,6 +80,7 @@ export const flashCommand: Command = {
         conn,
         { product_id: pid, device_id: optStr(v, 'device-id'), sn: optStr(v, 'sn'), erase: v.erase === true, push_test: v['push-test'] === true },
         (e) => !v.json && io.stderr.write(`  ${e.step}…\n`),
+        ready,
       );
       if (v.json) printJson(io.stdout, unitDoc(u));
       else io.stdout.write(unitLine(u) + '\n');
@@ -68,7 +92,7 @@ export const flashCommand: Command = {
   },
 };
 
-const STATION_USAGE = 'wxprov station --port <path> [--port <path> ...] --product <id> [--baud 115200] [--count <n>] [--push-test] [--json]';
+const STATION_USAGE = `wxprov station --port <path> [--port <path> ...] --product <id> ${TIMING_USAGE} [--placement-polls ${DEFAULT_PLACEMENT_POLLS}] [--count <n>] [--push-test] [--json]`;
 
 export const stationCommand: Command = {
   path: ['station'],
@@ -76,9 +100,10 @@ export const stationCommand: Command = {
   summary: 'Run the line: every port its own loop, one result line per unit (until Ctrl-C, or --count units)',
   options: {
     ...JSON_OPT,
+    ...TIMING_OPTS,
     port: { type: 'string', multiple: true },
     product: { type: 'string' },
-    baud: { type: 'string' },
+    'placement-polls': { type: 'string' },
     count: { type: 'string' },
     'push-test': { type: 'boolean' },
   },
@@ -86,11 +111,12 @@ export const stationCommand: Command = {
     const pid = productId(v, STATION_USAGE);
     const specs = (v.port as string[] | undefined) ?? [];
     if (specs.length === 0) throw new WxError('INPUT_MISSING', { field: '--port', usage: STATION_USAGE });
-    const baud = optInt(v, 'baud', 300, 4_000_000) ?? 115200;
+    const timing = timingFlags(v);
+    const placementPolls = optInt(v, 'placement-polls', 1, 20);
     const ctx = io.context();
     const stop = new AbortController();
     void io.interrupted.then(() => stop.abort());
-    const r = await runStation(ctx, specs.map((spec) => ({ spec, baud })), {
+    const r = await runStation(ctx, specs.map((spec) => ({ spec, ...timing, placementPolls })), {
       product_id: pid,
       push_test: v['push-test'] === true,
       count: optInt(v, 'count', 1),

@@ -1,12 +1,12 @@
 import path from 'node:path';
 import { WxError } from '../../errors/wx-error.js';
 import { openPtyPair } from '../../serial/pty.js';
-import { DEVICE_FAULTS, HWID_PREFIX_RE, httpPushHook, isDeviceFault, jsonFileStore, memoryStore, SimDevice, SimFixture } from '../../sim/device/index.js';
+import { DEVICE_FAULTS, HWID_PREFIX_RE, httpPushHook, isDeviceFault, jsonFileStore, memoryStore, SimDevice, SimFixture, SWAP_AFTER, type SwapAfter } from '../../sim/device/index.js';
 import { optInt, optStr, str } from '../args.js';
 import { JSON_OPT, type Command } from '../command.js';
 
 const USAGE =
-  'wxprov sim device --link <path> [--hwid <h>] [--fault noise|badcrc|pull|silent|locked|erase-denied|flash|proto2] [--state <file.json>] [--wechat <sim url> --sim-admin <token>] [--commit-ms <n>] [--baud <n>] [--units <n> --state-dir <dir> [--swap-ms 200] [--gap-ms 700]] [--json]';
+  'wxprov sim device --link <path> [--hwid <h>] [--fault noise|badcrc|pull|silent|locked|erase-denied|flash|proto2|lossy|flicker] [--state <file.json>] [--wechat <sim url> --sim-admin <token>] [--commit-ms <n>] [--baud <n>] [--units <n> --state-dir <dir> [--swap-after idle|confirm] [--swap-ms 200] [--gap-ms 700]] [--json]';
 const HWID_RE = /^[\x21-\x29\x2b-\x7e]{1,64}$/;
 
 /**
@@ -34,6 +34,7 @@ export const simDeviceCommand: Command = {
     baud: { type: 'string' },
     units: { type: 'string' },
     'state-dir': { type: 'string' },
+    'swap-after': { type: 'string' },
     'swap-ms': { type: 'string' },
     'gap-ms': { type: 'string' },
   },
@@ -49,12 +50,16 @@ export const simDeviceCommand: Command = {
       if (v.state !== undefined) throw new WxError('INPUT_INVALID', { field: '--state', detail: 'given with --units', allowed: '--state-dir: each unit has its own file there' });
       if (hwid !== undefined && !HWID_PREFIX_RE.test(hwid)) throw new WxError('INPUT_INVALID', { field: '--hwid', detail: hwid, allowed: 'with --units, a prefix of 1-48 letters, digits, _ or -' });
     } else {
-      for (const f of ['state-dir', 'swap-ms', 'gap-ms']) if (v[f] !== undefined) throw new WxError('INPUT_MISSING', { field: '--units', usage: USAGE });
+      for (const f of ['state-dir', 'swap-after', 'swap-ms', 'gap-ms']) if (v[f] !== undefined) throw new WxError('INPUT_MISSING', { field: '--units', usage: USAGE });
       if (hwid !== undefined && !HWID_RE.test(hwid)) throw new WxError('INPUT_INVALID', { field: '--hwid', detail: hwid, allowed: '1-64 printable ASCII characters, no spaces or *' });
     }
     const commitMs = optInt(v, 'commit-ms', 0, 600_000);
     const baud = optInt(v, 'baud', 300, 4_000_000);
     const swapMs = optInt(v, 'swap-ms', 0, 600_000);
+    const swapAfter = optStr(v, 'swap-after');
+    if (swapAfter !== undefined && !(SWAP_AFTER as readonly string[]).includes(swapAfter)) {
+      throw new WxError('INPUT_INVALID', { field: '--swap-after', detail: swapAfter, allowed: SWAP_AFTER.join(' | ') });
+    }
     const gapMs = optInt(v, 'gap-ms', 0, 600_000);
     const wechat = optStr(v, 'wechat');
     const adminToken = optStr(v, 'sim-admin');
@@ -85,7 +90,7 @@ export const simDeviceCommand: Command = {
           else if (first) io.stdout.write(`${link}\nFixture of ${units} simulated units on ${link}, state files in ${dir}: open that path as the serial port (Ctrl-C to stop)\n`);
           first = false;
         };
-        fixture = new SimFixture(pty.link, { units, stateDir: dir, hwidPrefix: hwid, swapMs, gapMs, fault, push, log, commitMs, baud, onUnit });
+        fixture = new SimFixture(pty.link, { units, stateDir: dir, hwidPrefix: hwid, swapAfter: swapAfter as SwapAfter | undefined, swapMs, gapMs, fault, push, log, commitMs, baud, onUnit });
         await fixture.start().catch((e: unknown) => {
           throw new WxError('INPUT_INVALID', { field: '--state-dir', detail: e instanceof Error ? e.message : String(e), allowed: 'a writable folder of state files written by wxprov sim device --units' });
         });

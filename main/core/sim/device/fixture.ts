@@ -13,6 +13,12 @@ export interface SimFixtureOptions extends Omit<SimDeviceOptions, 'hwid' | 'stor
   stateDir: string;
   /** hwids are `<prefix>01`, `<prefix>02`, …; 12 random hex digits without it. */
   hwidPrefix?: string;
+  /**
+   * When a finished unit is taken off: `idle` (default) once the station has gone back to
+   * polling it for `swapMs`; `confirm` right after it answers the HELLO that confirms it
+   * locked, as a fast operator does — before the station may have recorded it.
+   */
+  swapAfter?: SwapAfter;
   /** How long the station must have been idle-polling a finished unit before it is taken off; 200 ms. */
   swapMs?: number;
   /** How long the fixture is empty between two units; 700 ms (about two station polls). */
@@ -22,9 +28,11 @@ export interface SimFixtureOptions extends Omit<SimDeviceOptions, 'hwid' | 'stor
 }
 
 export const DEFAULT_SWAP_MS = 200;
+export const SWAP_AFTER = ['idle', 'confirm'] as const;
+export type SwapAfter = (typeof SWAP_AFTER)[number];
 /**
  * A station polls a unit it is done with every 300 ms (its pollMs, plus the HELLO exchange's
- * time on the wire); a HELLO it timed out on is asked again 500 ms later (its answerMs), and a
+ * time on the wire); a HELLO it timed out on is asked again 500 ms later (its allowanceMs), and a
  * station stopped and restarted is silent for seconds. A pause longer than this between two
  * answers (plus half a HELLO exchange's wire time, with a baud rate) is not the station simply
  * polling: it may not have recorded the unit yet, so the count starts again.
@@ -49,6 +57,10 @@ export const HWID_PREFIX_RE = /^[A-Za-z0-9_-]{1,48}$/;
  * station stopped in between must, once restarted, still find the unit to complete the record
  * (a restarted station's own HELLO is followed by a READ at once, which starts the count again).
  * Restarted on a state dir that has units, the fixture puts the newest back and counts the rest.
+ *
+ * With `swapAfter: 'confirm'` the unit leaves right after answering the confirming HELLO,
+ * which is what a fast line does and what a station killed before its record must survive:
+ * the unit is gone, so only a registration queued before the WRITE gets it registered.
  */
 export class SimFixture {
   private device?: SimDevice;
@@ -147,7 +159,7 @@ export class SimFixture {
     this.marked = false;
     this.hellos = 0;
     this.lastAnswerAt = -Infinity;
-    const { units: _u, stateDir: _s, hwidPrefix: _p, swapMs: _w, gapMs: _g, onUnit: _o, ...deviceOpts } = this.opts;
+    const { units: _u, stateDir: _s, hwidPrefix: _p, swapAfter: _a, swapMs: _w, gapMs: _g, onUnit: _o, ...deviceOpts } = this.opts;
     const device: SimDevice = new SimDevice(this.link, {
       ...deviceOpts,
       hwid: h,
@@ -177,14 +189,17 @@ export class SimFixture {
       return;
     }
     if (!ok || !locked || !this.marked) return;
+    if (this.opts.swapAfter === 'confirm') return this.startLeaving();
     // A station (re)started after a pause may not have recorded the unit: count afresh.
     if (quiet > this.sessionGapMs) this.hellos = 0;
     this.hellos++;
     if (this.hellos === 2) this.idleSince = now;
-    else if (this.hellos > 2 && now - this.idleSince >= (this.opts.swapMs ?? DEFAULT_SWAP_MS)) {
-      this.leaving = true;
-      void this.leave().catch((e: unknown) => this.note(`! fixture: ${e instanceof Error ? e.message : String(e)}`));
-    }
+    else if (this.hellos > 2 && now - this.idleSince >= (this.opts.swapMs ?? DEFAULT_SWAP_MS)) this.startLeaving();
+  }
+
+  private startLeaving(): void {
+    this.leaving = true;
+    void this.leave().catch((e: unknown) => this.note(`! fixture: ${e instanceof Error ? e.message : String(e)}`));
   }
 
   private async leave(): Promise<void> {

@@ -56,6 +56,9 @@ export class SimDevice {
   private muted = false;
   private pulled = false;
   private answers = 0;
+  /** HELLOs answered while locked, for `lossy`. */
+  private lockedHellos = 0;
+  private corruptNext = false;
   /** Bumped by reset(): work begun before a reset must not finish after it. */
   private generation = 0;
   private started = false;
@@ -193,8 +196,15 @@ export class SimDevice {
 
   private async handle(f: Frame): Promise<void> {
     switch (f.verb) {
-      case 'HELLO':
-        return this.answer('HELLO', true, { proto: this.fault === 'proto2' ? 2 : 1, fw: this.fw, hwid: this.hwid, state: this.state() });
+      case 'HELLO': {
+        if (this.fault === 'lossy' && this.committed) {
+          const n = this.lockedHellos++ % 3;
+          if (n === 1) return this.note('. lossy: this HELLO answer is lost');
+          if (n === 2) this.corruptNext = true;
+        }
+        const hwid = this.fault === 'flicker' ? randomHex(this.random, 12) : this.hwid;
+        return this.answer('HELLO', true, { proto: this.fault === 'proto2' ? 2 : 1, fw: this.fw, hwid, state: this.state() });
+      }
       case 'WRITE':
         return this.write(f);
       case 'READ':
@@ -292,7 +302,8 @@ export class SimDevice {
 
   private answer(subject: string, ok: boolean, fields: Record<string, string | number> | [string, string][] = []): void {
     let line = encodeFrame(ok ? 'OK' : 'ERR', fields, subject);
-    if (this.fault === 'badcrc' && this.answers === 0) {
+    if ((this.fault === 'badcrc' && this.answers === 0) || this.corruptNext) {
+      this.corruptNext = false;
       const crc = parseInt(line.slice(-4), 16) ^ 0x0101;
       line = line.slice(0, -4) + crc.toString(16).toUpperCase().padStart(4, '0');
       this.note('. next answer carries a wrong CRC on purpose');

@@ -7,7 +7,7 @@ export type Identity = Record<IdentityKey, string>;
 
 export type DeviceState = 'blank' | 'written' | 'locked';
 
-export const DEVICE_FAULTS = ['noise', 'badcrc', 'pull', 'silent', 'locked', 'erase-denied', 'flash', 'proto2'] as const;
+export const DEVICE_FAULTS = ['noise', 'badcrc', 'pull', 'silent', 'locked', 'erase-denied', 'flash', 'proto2', 'lossy', 'flicker'] as const;
 /**
  * - `noise`: boot banners, `#` log lines and garbage bytes between answers; answers arrive in pieces
  * - `badcrc`: the first answer (only that one) carries a wrong CRC
@@ -17,6 +17,8 @@ export const DEVICE_FAULTS = ['noise', 'badcrc', 'pull', 'silent', 'locked', 'er
  * - `erase-denied`: production firmware: ERASE answers DENIED
  * - `flash`: COMMIT answers FLASH and keeps nothing
  * - `proto2`: HELLO answers proto=2
+ * - `lossy`: once locked, of every three HELLOs it answers one normally, drops one and corrupts one's CRC
+ * - `flicker`: every HELLO answers another hwid (a broken id source, or two units on one line)
  */
 export type DeviceFault = (typeof DEVICE_FAULTS)[number];
 

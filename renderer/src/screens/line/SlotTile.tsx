@@ -1,6 +1,8 @@
 /**
  * One fixture slot: what the unit on it is doing, then a large PASS / FAIL / EXISTING with
- * the reason and what to do next. A lost port shows in orange with its error.
+ * the reason and what to do next — for as long as that unit is on the fixture. Once it is
+ * taken off the tile waits for the next unit and the last result shrinks to one line, so a
+ * big green PASS never stands beside a unit it is not about. A lost port shows in orange.
  */
 import { Card, Progress, Space, Tag, Typography } from 'antd';
 import type { SlotView } from '../../../../preload/contract';
@@ -15,15 +17,18 @@ export function SlotTile({ view, running, simulation }: { view: SlotView; runnin
   const last = view.last;
   const lost = view.state === 'lost';
   const busy = view.state === 'busy';
-  const style = lost ? LOST_STYLE : !busy && last ? RESULT_STYLE[last.result] : null;
-  const deviceId = busy ? view.device_id : (last?.device_id ?? view.device_id);
-  const hwid = busy ? view.hwid : (last?.hwid ?? view.hwid);
+  /** The result is about the unit on the fixture now. */
+  const showing = !busy && !lost && last !== null && view.present;
+  const style = lost ? LOST_STYLE : showing ? RESULT_STYLE[last.result] : null;
+  const deviceId = busy || !showing ? view.device_id : (last?.device_id ?? view.device_id);
+  const hwid = busy || !showing ? view.hwid : (last?.hwid ?? view.hwid);
 
   return (
     <Card
       data-testid={`tile-${name}`}
       data-state={view.state}
-      data-result={!busy && last ? last.result : ''}
+      data-result={showing ? last.result : ''}
+      data-present={view.present ? 'yes' : 'no'}
       style={{ height: '100%', borderWidth: 3, borderColor: style?.color ?? '#d9d9d9', background: style?.background ?? '#fff' }}
       styles={{ body: { display: 'flex', flexDirection: 'column', gap: 8, minHeight: 300 } }}
       title={
@@ -50,12 +55,15 @@ export function SlotTile({ view, running, simulation }: { view: SlotView; runnin
             </Typography.Text>
             <Progress percent={Math.round(view.progress * 100)} status="active" strokeWidth={16} />
           </div>
-        ) : last ? (
+        ) : showing ? (
           <LastResult view={view} />
         ) : (
-          <Typography.Text type="secondary" style={{ fontSize: 20 }}>
-            {running ? t('tile.placeUnit') : t('tile.lineStopped')}
-          </Typography.Text>
+          <>
+            <Typography.Text type="secondary" style={{ fontSize: 20 }}>
+              {running ? t('tile.placeUnit') : t('tile.lineStopped')}
+            </Typography.Text>
+            {last && <PreviousResult view={view} />}
+          </>
         )}
       </div>
 
@@ -90,6 +98,20 @@ function PortLost({ view }: { view: SlotView }) {
           <div style={{ fontSize: 14, marginTop: 4 }}>{err.hint}</div>
         </>
       )}
+    </div>
+  );
+}
+
+/** The result of the unit taken off, in one line: enough to answer "what was the last one?". */
+function PreviousResult({ view }: { view: SlotView }) {
+  const t = useT();
+  const last = view.last!;
+  return (
+    <div
+      data-testid={`tile-previous-${view.slot.name}`}
+      style={{ fontSize: 14, marginTop: 12, color: RESULT_STYLE[last.result].color, whiteSpace: 'nowrap', overflow: 'hidden', textOverflow: 'ellipsis' }}
+    >
+      {t('tile.previous', { result: last.result, device_id: last.device_id ?? '—' })}
     </div>
   );
 }

@@ -13,7 +13,7 @@ export const STEP_WORDS: Record<Step, MessageKey> = {
   commit: 'step.commit',
   confirm: 'step.confirm',
   record: 'step.record',
-  'push-test': 'step.pushTest',
+  push_test: 'step.pushTest',
 };
 
 export const STATE_WORDS: Record<SlotView['state'], MessageKey> = {

@@ -1,0 +1,36 @@
+import type { CoreContext } from '../context.js';
+import { WxError } from '../errors/wx-error.js';
+import { KeyService, type Signer } from '../keys/key-service.js';
+import { DeviceStore } from '../registry/device-store.js';
+import { Registry } from '../registry/registry.js';
+
+/** What every unit of a run needs, checked and made ready before any unit is touched. */
+export interface LineReady {
+  product_id: number;
+  model_name: string;
+  host_app_id: string;
+  station_code: string;
+  signer: Signer;
+  /** Live rows queued now because they were not (see DeviceStore.queueUnqueued). */
+  requeued: number;
+}
+
+/**
+ * Checks everything a unit will need before the first ERASE or WRITE, so a station that
+ * cannot finish a unit never starts one: the product and its model name (adddevice needs
+ * it), the hostAppId the unit must hold, a station code confirmed on this computer (ids are
+ * minted from it), and a key that can be unsealed now (the signature is made before WRITE).
+ * Throws the first missing thing as its own error; nothing is written to a unit or minted.
+ * Also queues every live ledger row that is not queued yet: a unit may hold it.
+ */
+export function preflight(ctx: CoreContext, productId: number, keyVersion?: number): LineReady {
+  const registry = new Registry(ctx);
+  const product = registry.requireRegistrable(productId);
+  const hostAppId = ctx.env.appid;
+  if (!hostAppId) throw new WxError('CONFIG_MISSING', { name: 'WXPROV_APPID' });
+  const stationCode = registry.settings.requireStationCode(ctx.machine);
+  const signer = new KeyService(ctx).signer(productId, keyVersion);
+  const requeued = new DeviceStore(ctx.db).queueUnqueued(ctx.now().toISOString());
+  if (requeued > 0) ctx.log.warn('registry.requeued', { count: requeued });
+  return { product_id: productId, model_name: product.model_name!, host_app_id: hostAppId, station_code: stationCode, signer, requeued };
+}

@@ -1,0 +1,56 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { closeAll, launchBrowser, startStation, type Browser, type Station } from './helpers.js';
+
+// The line screen follows the unit on the fixture: after a PASS the big green result stays
+// only while that unit is on; swapped for a unit that never answers, the tile goes back to
+// waiting and the PASS shrinks to one line. Debian Chromium against the real core through
+// `wxprov ui`, in simulation mode.
+
+let station: Station;
+let browser: Browser;
+
+beforeAll(async () => {
+  station = await startStation();
+  browser = await launchBrowser();
+});
+afterAll(async () => {
+  await closeAll();
+});
+
+async function api(name: string, input: unknown = {}) {
+  const r = await fetch(`${station.origin}/api/${name}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-wxprov-token': station.token },
+    body: JSON.stringify(input),
+  });
+  const body = (await r.json()) as { ok: boolean; value?: any; error?: any };
+  if (!body.ok) throw new Error(`${name}: ${JSON.stringify(body.error)}`);
+  return body.value;
+}
+
+describe('a tile shows the unit on the fixture now', () => {
+  it('a PASS fills the tile while its unit is on; a silent unit in its place leaves one line of it', async () => {
+    await api('app.chooseMode', { mode: 'simulation' });
+    const p = await api('products.create', { english_name: 'Lamp', chinese_name: '台灯', default_name: '台灯', model_name: 'LAMP-1' });
+    await api('keys.create', { product_id: p.product_id });
+    await api('products.select', { product_id: p.product_id });
+
+    const { page } = browser;
+    await page.goto(station.url);
+    await api('line.start');
+    const tile = page.getByTestId('tile-1');
+    await expect.poll(() => tile.getAttribute('data-result'), { timeout: 30_000 }).toBe('PASS');
+    expect(await tile.getAttribute('data-present')).toBe('yes');
+    const id = (await page.getByTestId('tile-device-1').textContent())!.match(/SIM1\w+/)![0];
+
+    await api('sim.placeUnit', { slot: '1', fault: 'silent' });
+    await expect.poll(() => tile.getAttribute('data-present'), { timeout: 30_000 }).toBe('no');
+    expect(await tile.getAttribute('data-result')).toBe('');
+    expect(await page.getByTestId('tile-result-1').count()).toBe(0);
+    const previous = page.getByTestId('tile-previous-1');
+    expect(await previous.textContent()).toContain('PASS');
+    expect(await previous.textContent()).toContain(id);
+    expect(await page.getByTestId('tile-device-1').textContent()).not.toContain(id);
+    await api('line.stop');
+  });
+});

@@ -84,6 +84,23 @@ export async function startStation(o: StationOptions = {}): Promise<Station> {
   };
 }
 
+/** Calls the bridge like the page does (token header, JSON): the Result, ok or not. */
+export async function bridgeCall(s: Pick<Station, 'origin' | 'token'>, name: string, input: unknown = {}): Promise<{ ok: boolean; value?: any; error?: any }> {
+  const r = await fetch(`${s.origin}/api/${name}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-wxprov-token': s.token },
+    body: JSON.stringify(input),
+  });
+  return (await r.json()) as { ok: boolean; value?: any; error?: any };
+}
+
+/** bridgeCall's value; an error answer throws, naming the message. */
+export async function bridgeValue(s: Pick<Station, 'origin' | 'token'>, name: string, input: unknown = {}): Promise<any> {
+  const body = await bridgeCall(s, name, input);
+  if (!body.ok) throw new Error(`${name}: ${JSON.stringify(body.error)}`);
+  return body.value;
+}
+
 export interface Browser {
   context: BrowserContext;
   page: Page;

@@ -3,7 +3,7 @@ import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startWechatSim, type WechatSim } from '../../main/core/sim/wechat-sim.js';
 import { cli } from '../helpers/cli.js';
-import { closeAll, launchBrowser, startStation, type Browser, type Station } from './helpers.js';
+import { bridgeValue, closeAll, launchBrowser, startStation, type Browser, type Station } from './helpers.js';
 
 // The engineer on the queue screen after a 45009: the pause in station and Beijing time, and a
 // button that lifts it; the queued ids go out right after. Debian Chromium against the real
@@ -23,16 +23,7 @@ afterAll(async () => {
   await sim?.close();
 });
 
-async function api(name: string, input: unknown = {}) {
-  const r = await fetch(`${station.origin}/api/${name}`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', 'x-wxprov-token': station.token },
-    body: JSON.stringify(input),
-  });
-  const body = (await r.json()) as { ok: boolean; value?: any; error?: any };
-  if (!body.ok) throw new Error(`${name}: ${JSON.stringify(body.error)}`);
-  return body.value;
-}
+const api = (name: string, input: unknown = {}) => bridgeValue(station, name, input);
 
 describe('the queue screen during a quota pause', () => {
   it('shows the resume time in Beijing time and lets the engineer lift the pause', async () => {

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { closeAll, launchBrowser, startStation, type Browser, type Station } from './helpers.js';
+import { bridgeValue, closeAll, launchBrowser, startStation, type Browser, type Station } from './helpers.js';
 
 // The line screen follows the unit on the fixture: after a PASS the big green result stays
 // only while that unit is on; swapped for a unit that never answers, the tile goes back to
@@ -17,16 +17,7 @@ afterAll(async () => {
   await closeAll();
 });
 
-async function api(name: string, input: unknown = {}) {
-  const r = await fetch(`${station.origin}/api/${name}`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', 'x-wxprov-token': station.token },
-    body: JSON.stringify(input),
-  });
-  const body = (await r.json()) as { ok: boolean; value?: any; error?: any };
-  if (!body.ok) throw new Error(`${name}: ${JSON.stringify(body.error)}`);
-  return body.value;
-}
+const api = (name: string, input: unknown = {}) => bridgeValue(station, name, input);
 
 describe('a tile shows the unit on the fixture now', () => {
   it('a PASS fills the tile while its unit is on; a silent unit in its place leaves one line of it', async () => {

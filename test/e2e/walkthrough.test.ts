@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { startWechatSim, type WechatSim } from '../../main/core/sim/wechat-sim.js';
-import { closeAll, launchBrowser, startStation, type Browser, type Station } from './helpers.js';
+import { bridgeCall, closeAll, launchBrowser, startStation, type Browser, type Station } from './helpers.js';
 
 // A newcomer's first session, in Debian Chromium against the real core through `wxprov ui`:
 // first run → simulation → product → key → line screen → two simulated units PASS → sync →
@@ -19,14 +19,7 @@ afterAll(async () => {
 });
 
 /** Calls the bridge like the page does: to check what the UI claims against the core. */
-async function api(s: Station, name: string, input: unknown = {}) {
-  const r = await fetch(`${s.origin}/api/${name}`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', 'x-wxprov-token': s.token },
-    body: JSON.stringify(input),
-  });
-  return (await r.json()) as { ok: boolean; value?: any; error?: any };
-}
+const api = bridgeCall;
 
 const visible = (page: Page, id: string, timeout = 30_000) => expect.poll(() => page.getByTestId(id).first().isVisible(), { timeout }).toBe(true);
 

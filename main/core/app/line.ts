@@ -76,8 +76,8 @@ export class Line {
     if (productId === null) throw new WxError('LINE_SETUP_MISSING', { what: 'product' });
     if (slots.length === 0) throw new WxError('LINE_SETUP_MISSING', { what: 'slots' });
     if (!ctx.env.appid) throw new WxError('LINE_SETUP_MISSING', { what: 'AppID' });
-    // Everything a unit needs, checked now so the operator hears it at Start (runStation checks again).
-    preflight(ctx, productId);
+    // Everything a unit needs, checked now so the operator hears what is missing at Start.
+    const ready = preflight(ctx, productId);
 
     this.syncSlots(slots);
     for (const v of this.views.values()) Object.assign(v, { state: 'opening', step: null, progress: 0, port_error: null });
@@ -89,6 +89,7 @@ export class Line {
       slots.map((s) => ({ spec: s.spec, baud: s.baud, allowanceMs: s.allowance_ms, commitMs: s.commit_ms, placementPolls: s.placement_polls })),
       {
         product_id: productId,
+        ready,
         push_test: this.deps.pushTest(),
         takeSn: () => this.takeSn(),
         signal: abort.signal,

@@ -5,7 +5,7 @@ import { HostConn } from './host-conn.js';
 import type { Link } from './link.js';
 import { DEFAULT_PLACEMENT_POLLS, PlacementTracker } from './placement.js';
 import { resolvePort } from './ports.js';
-import { preflight } from './preflight.js';
+import { preflight, type LineReady } from './preflight.js';
 import { provisionUnit, type ProvisionEvent, type ProvisionRequest, type UnitResult } from './provision.js';
 import { openSerialLink } from './serial-link.js';
 import { DEFAULT_LINK_TIMING, type LinkTiming } from './timing.js';
@@ -51,6 +51,8 @@ export interface StationOptions extends Omit<ProvisionRequest, 'device_id' | 'hw
   /** Every port's timing unless the port says otherwise. */
   timing?: Partial<LinkTiming>;
   placementPolls?: number;
+  /** What preflight found, when the caller already ran it (the app, to answer Start with its error). */
+  ready?: LineReady;
   signal?: AbortSignal;
   open?: (path: string, baud: number) => Promise<Link>;
   onEvent?: (e: StationEvent) => void;
@@ -82,7 +84,7 @@ export function portTiming(p: StationPort, o: Pick<StationOptions, 'timing'>): L
 export async function runStation(ctx: CoreContext, ports: StationPort[], o: StationOptions): Promise<{ units: UnitResult[]; counters: SlotCounters[] }> {
   const counters = ports.map((p): SlotCounters => ({ port: p.spec, pass: 0, fail: 0, existing: 0, pass_rate: null }));
   if (o.signal?.aborted) return { units: [], counters };
-  const ready = preflight(ctx, o.product_id, o.key_version);
+  const ready = o.ready ?? preflight(ctx, o.product_id, o.key_version);
   const emit = o.onEvent ?? (() => {});
   const units: UnitResult[] = [];
   const stop = new AbortController();

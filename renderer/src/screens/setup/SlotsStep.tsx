@@ -1,15 +1,32 @@
-/** Fixture slots: a name per tile and the port behind it (path, sn: or loc:), with its baud rate. */
+/**
+ * Fixture slots: a name per tile and the port behind it (path, sn: or loc:), with its baud
+ * rate; an expanded row holds the engineer's timing for that slot (PROTOCOL.md, "Timing").
+ */
 import { DeleteOutlined, PlusOutlined, ReloadOutlined } from '@ant-design/icons';
-import { App, Button, Card, Input, Select, Space, Table, Typography } from 'antd';
+import { App, Button, Card, Input, InputNumber, Select, Space, Table, Typography } from 'antd';
 import { useCallback, useEffect, useState } from 'react';
 import type { ErrorPayload, PortInfo, Slot } from '../../../../preload/contract';
 import { call, invoke } from '../../call';
 import { ErrorAlert } from '../../errors';
-import { useT } from '../../i18n';
+import { useT, type MessageKey } from '../../i18n';
 import { useLoadedState } from '../../state/app-state';
 import { useBusy } from '../../useBusy';
 
 const BAUDS = [9600, 19200, 38400, 57600, 115200, 230400, 460800, 921600];
+
+/** The per-slot timing an engineer may set, each with the station's default shown as placeholder. */
+const TIMING: { key: 'allowance_ms' | 'commit_ms' | 'placement_polls'; label: MessageKey; min: number; max: number; placeholder: number }[] = [
+  { key: 'allowance_ms', label: 'slots.allowanceMs', min: 10, max: 60_000, placeholder: 500 },
+  { key: 'commit_ms', label: 'slots.commitMs', min: 10, max: 600_000, placeholder: 3000 },
+  { key: 'placement_polls', label: 'slots.placementPolls', min: 1, max: 20, placeholder: 3 },
+];
+
+/** What slots.set takes: only the timing that was set (unset means the station's default). */
+const toInput = (s: Slot): Slot => {
+  const out: Slot = { name: s.name.trim(), spec: s.spec.trim(), baud: s.baud };
+  for (const { key } of TIMING) if (typeof s[key] === 'number') out[key] = s[key];
+  return out;
+};
 
 const nextName = (slots: Slot[]): string => {
   for (let i = 1; ; i++) if (!slots.some((s) => s.name === String(i))) return String(i);
@@ -48,7 +65,7 @@ export function SlotsStep() {
   const save = () =>
     run(async () => {
       setError(null);
-      const r = await invoke('slots.set', { slots: slots.map((s) => ({ name: s.name.trim(), spec: s.spec.trim(), baud: s.baud })) });
+      const r = await invoke('slots.set', { slots: slots.map(toInput) });
       if (!r.ok) return setError(r.error);
       state.update(r.value);
       setSlots(r.value.slots);
@@ -111,6 +128,27 @@ export function SlotsStep() {
           pagination={false}
           dataSource={slots.map((s, i) => ({ ...s, i }))}
           locale={{ emptyText: t('slots.none') }}
+          expandable={{
+            expandedRowRender: (s) => (
+              <Space wrap data-testid={`slot-timing-${s.i}`}>
+                <Typography.Text type="secondary">{t('slots.timingHelp')}</Typography.Text>
+                {TIMING.map((f) => (
+                  <Space key={f.key} size={4}>
+                    <span>{t(f.label)}</span>
+                    <InputNumber
+                      data-testid={`slot-${f.key}-${s.i}`}
+                      min={f.min}
+                      max={f.max}
+                      precision={0}
+                      placeholder={String(f.placeholder)}
+                      value={s[f.key] ?? null}
+                      onChange={(v) => change(s.i, { [f.key]: typeof v === 'number' ? v : undefined })}
+                    />
+                  </Space>
+                ))}
+              </Space>
+            ),
+          }}
           columns={[
             {
               title: t('slots.name'),

@@ -19,7 +19,7 @@ afterAll(async () => {
 
 const api = (name: string, input: unknown = {}) => bridgeValue(station, name, input);
 
-describe('a tile shows the unit on the fixture now', () => {
+describe('the line screen and its slots', () => {
   it('a PASS fills the tile while its unit is on; a silent unit in its place leaves one line of it', async () => {
     await api('app.chooseMode', { mode: 'simulation' });
     const p = await api('products.create', { english_name: 'Lamp', chinese_name: '台灯', default_name: '台灯', model_name: 'LAMP-1' });
@@ -43,5 +43,20 @@ describe('a tile shows the unit on the fixture now', () => {
     expect(await previous.textContent()).toContain(id);
     expect(await page.getByTestId('tile-device-1').textContent()).not.toContain(id);
     await api('line.stop');
+  });
+
+  it('an engineer sets a slot\'s timing on the setup screen; only what was set is saved', async () => {
+    const { page } = browser;
+    await page.goto(station.url);
+    await page.getByTestId('nav-setup').click();
+    await page.getByTestId('setup-tab-slots').click();
+    await page.locator('.ant-table-row-expand-icon').first().click();
+    await page.getByTestId('slot-allowance_ms-0').fill('800');
+    await page.getByTestId('slot-commit_ms-0').fill('5000');
+    await page.getByTestId('slots-save').click();
+    await expect.poll(async () => (await api('app.state')).slots[0], { timeout: 20_000 }).toMatchObject({ allowance_ms: 800, commit_ms: 5000 });
+    const [first, second] = (await api('app.state')).slots;
+    expect(first.placement_polls).toBeUndefined();
+    expect(second).not.toHaveProperty('allowance_ms');
   });
 });

@@ -48,7 +48,8 @@ export function createContext(o: ContextOptions = {}): CoreContext {
   redactor.add(env.keyPassphrase);
   const tightened: Tightened[] = [];
   const db = openDb(env.home, undefined, (t) => tightened.push(t));
-  const log = createLogger([fileSink(env.home, (t) => tightened.push(t)), ...(o.extraSinks ?? [])]);
+  const file = fileSink(env.home, { onTightened: (t) => tightened.push(t) });
+  const log = createLogger([file, ...(o.extraSinks ?? [])]);
   for (const t of tightened) log.warn('fs.tightened', { ...t });
   const now = o.now ?? (() => new Date());
   const actor = o.actor ?? (o.env ?? process.env).WXPROV_OPERATOR ?? safeUser();
@@ -83,6 +84,8 @@ export function createContext(o: ContextOptions = {}): CoreContext {
       return (sealer = new PassphraseSealer(env.keyPassphrase));
     },
     close() {
+      log.flush();
+      file.close();
       db.close();
     },
   };

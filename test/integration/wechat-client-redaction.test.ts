@@ -105,6 +105,7 @@ describe('redaction', () => {
       'NET_UNREACHABLE',
     ]);
 
+    logger.flush();
     const log = fs.readFileSync(path.join(home, 'logs', 'wxprov.log'), 'utf8');
     const lines = log.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
     const requests = lines.filter((l) => l.event === 'wx.request');

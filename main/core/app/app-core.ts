@@ -104,6 +104,11 @@ export class AppCore {
     throw new WxError('APP_NO_MODE');
   }
 
+  /** Writes out the log lines the current runtime still holds (the log sink batches its writes). */
+  flushLog(): void {
+    this.rt?.ctx.log.flush();
+  }
+
   /** The runtime of this mode, or APP_WRONG_MODE. */
   runtimeFor(mode: Mode): Runtime {
     const rt = this.runtime();

@@ -1,6 +1,3 @@
-import fs from 'node:fs';
-import path from 'node:path';
-import { ensurePrivateDir, ensurePrivateFile, type OnTightened } from '../config/private-files.js';
 import { redactor, type Redactor } from './redact.js';
 
 export type Level = 'debug' | 'info' | 'warn' | 'error';
@@ -11,9 +8,11 @@ export interface Logger {
   info(event: string, fields?: Record<string, unknown>): void;
   warn(event: string, fields?: Record<string, unknown>): void;
   error(event: string, fields?: Record<string, unknown>): void;
+  /** Writes out what the sinks still hold (a file sink batches its writes). */
+  flush(): void;
 }
 
-export type Sink = (line: string) => void;
+export type Sink = ((line: string) => void) & { flushSync?: () => void };
 
 /**
  * JSON-lines logger. Every line passes through the redactor on its way out, so a careless
@@ -31,19 +30,10 @@ export function createLogger(sinks: Sink[], r: Redactor = redactor, now: () => D
     info: (e, f) => log('info', e, f),
     warn: (e, f) => log('warn', e, f),
     error: (e, f) => log('error', e, f),
+    flush: () => sinks.forEach((s) => s.flushSync?.()),
   };
 }
 
-/**
- * Appends to <home>/logs/wxprov.log, owner-only (tightened if found wider, each one reported to
- * `onTightened`): redaction masks what it knows, but the log still tells the production story.
- */
-export function fileSink(home: string, onTightened?: OnTightened): Sink {
-  const dir = path.join(home, 'logs');
-  ensurePrivateDir(dir, onTightened);
-  const file = path.join(dir, 'wxprov.log');
-  ensurePrivateFile(file, onTightened);
-  return (line) => fs.appendFileSync(file, line + '\n', { mode: 0o600 });
-}
+export { fileSink, type FlushableSink } from './file-sink.js';
 
 export const nullLogger: Logger = createLogger([]);

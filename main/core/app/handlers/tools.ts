@@ -22,7 +22,10 @@ export function toolsHandlers(core: AppCore): Pick<Handlers, Names> {
       const s = new KeyService(core.runtime().ctx).signer(product_id, key_version);
       return { product_id, device_id, key_version: s.key_version, signature: s.sign(device_id) };
     },
-    'logs.tail': ({ lines }) => tailLog(logFile(core.dataDir()), lines),
+    'logs.tail': ({ lines }) => {
+      core.flushLog();
+      return tailLog(logFile(core.dataDir()), lines);
+    },
     'ports.list': async () => {
       const simulated = safeWorld(core)?.ports() ?? [];
       return [...simulated, ...(await listPorts())];

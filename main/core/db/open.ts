@@ -33,7 +33,12 @@ export function openDb(home: string, migrations: readonly Migration[] = MIGRATIO
   } catch (e) {
     throw new WxError('STORE_FAILED', { detail: (e as Error).message }, { cause: e });
   }
-  migrate(db, migrations);
+  try {
+    migrate(db, migrations);
+  } catch (e) {
+    db.close();
+    throw e;
+  }
   return db;
 }
 
@@ -43,6 +48,10 @@ export function schemaVersion(db: Db): number {
 
 export function migrate(db: Db, migrations: readonly Migration[] = MIGRATIONS): void {
   const current = schemaVersion(db);
+  const known = migrations.at(-1)?.version ?? 0;
+  // A newer program wrote this ledger: its rules (and its columns) are ones this one does not
+  // know, so writing to it could break them. Refused before anything is touched.
+  if (current > known) throw new WxError('STORE_NEWER_SCHEMA', { found: current, known });
   for (const m of migrations) {
     if (m.version <= current) continue;
     db.transaction(() => {

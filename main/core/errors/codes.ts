@@ -132,6 +132,7 @@ export const CODES = {
   SLOT_UNKNOWN: t('没有工位 {slot}', 'There is no slot {slot}', '可用的工位：{slots}', 'The slots are: {slots}'),
 
   // ── the station itself ───────────────────────────────────────────────────
+  STORE_NEWER_SCHEMA: t('本机数据库由更新版本的程序写入（结构版本 {found}，本程序只认识到 {known}）', 'The station database was written by a newer version of this program (schema {found}; this one knows up to {known})', '请安装新版本后再打开；不要用旧版本打开新版本的数据目录', 'Install the newer version and open it with that; never open a newer data dir with an older version'),
   STORE_FAILED: t('本机数据库出错：{detail}', 'The station database failed: {detail}', '检查磁盘空间与 WXPROV_HOME 的权限', 'Check disk space and the permissions of WXPROV_HOME'),
   INTERNAL: t('内部错误：{detail}', 'Internal error: {detail}', '请把日志发给工程师', 'Send the log to an engineer'),
 } as const satisfies Record<string, CodeText>;

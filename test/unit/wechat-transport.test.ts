@@ -10,6 +10,9 @@ describe('backoff', () => {
     const cfg = { baseMs: 500, capMs: 8000 };
     expect([1, 2, 3, 4, 5, 6].map((n) => backoffDelay(n, cfg, () => 0.999999))).toEqual([499, 999, 1999, 3999, 7999, 7999]);
     expect(backoffDelay(3, cfg, () => 0)).toBe(0);
+    // A background loop keeps a floor: never an immediate retry, never more than the ceiling.
+    expect(backoffDelay(3, { ...cfg, floor: 0.5 }, () => 0)).toBe(1000);
+    expect(backoffDelay(3, { ...cfg, floor: 0.5 }, () => 0.999999)).toBe(1999);
     for (let i = 0; i < 100; i++) {
       const d = backoffDelay(10, cfg, Math.random);
       expect(d).toBeGreaterThanOrEqual(0);

@@ -41,14 +41,6 @@ export class ProductStore {
     return this.db.prepare('SELECT * FROM products ORDER BY created_at, product_id').all() as ProductRow[];
   }
 
-  insert(row: ProductRow): void {
-    this.db
-      .prepare(
-        `INSERT INTO products (product_id, english_name, chinese_name, default_name, model_name, created_at, created_by, origin)
-         VALUES (@product_id, @english_name, @chinese_name, @default_name, @model_name, @created_at, @created_by, @origin)`,
-      )
-      .run(row);
-  }
 
   /** Fills in what a stub row lacks (a product first seen by id only) without erasing anything known. */
   upsertRecorded(row: ProductRow): void {

@@ -100,10 +100,6 @@ export class DeviceStore {
     this.queueStmt.run(rowId, productId, deviceId, at);
   }
 
-  exists(productId: number, deviceId: string): boolean {
-    return this.db.prepare('SELECT 1 FROM devices WHERE product_id = ? AND device_id = ?').get(productId, deviceId) !== undefined;
-  }
-
   get(productId: number, deviceId: string): DeviceRow | undefined {
     return this.db.prepare('SELECT * FROM devices WHERE product_id = ? AND device_id = ?').get(productId, deviceId) as DeviceRow | undefined;
   }

@@ -1,5 +1,6 @@
 import type { CoreContext } from '../context.js';
 import type { ErrorPayload } from '../errors/wx-error.js';
+import { backoffDelay } from '../wechat/backoff.js';
 import { Outbox, type QueueStats } from './outbox.js';
 import { syncOnce, type SyncResult } from './sync.js';
 
@@ -187,9 +188,7 @@ export class SyncWorker {
     }
     if (TRANSIENT.has(r.error.code)) {
       this.failures++;
-      const { baseMs, capMs } = this.o.backoff;
-      const ceiling = Math.min(capMs, baseMs * 2 ** (this.failures - 1));
-      return { wait: Math.round(ceiling / 2 + (this.o.random() * ceiling) / 2), patch: { ...patch, phase: 'retrying' } };
+      return { wait: backoffDelay(this.failures, { ...this.o.backoff, floor: 0.5 }, this.o.random), patch: { ...patch, phase: 'retrying' } };
     }
     return { wait: this.o.stoppedMs, patch: { ...patch, phase: 'stopped' } };
   }

@@ -7,11 +7,14 @@ export interface BackoffConfig {
 export const DEFAULT_BACKOFF: BackoffConfig = { maxAttempts: 5, baseMs: 500, capMs: 8000 };
 
 /**
- * Exponential backoff with full jitter: the wait before retry n is uniform in
- * [0, min(cap, base·2^(n-1))). Full jitter rather than a fixed ladder because several
- * stations share one AppID and a busy platform; synchronised retries would hit it together.
+ * Exponential backoff with jitter: the wait before retry n is uniform in
+ * [floor·c, c) where c = min(cap, base·2^(n-1)). Full jitter (floor 0, the API client's)
+ * because several stations share one AppID and a busy platform; synchronised retries would hit
+ * it together. A background loop (the sync worker) keeps half of it (floor 0.5) so a network
+ * that is down is never retried at once. The one backoff formula in the station.
  */
-export function backoffDelay(failedAttempt: number, cfg: Pick<BackoffConfig, 'baseMs' | 'capMs'>, random: () => number): number {
+export function backoffDelay(failedAttempt: number, cfg: Pick<BackoffConfig, 'baseMs' | 'capMs'> & { floor?: number }, random: () => number): number {
   const ceiling = Math.min(cfg.capMs, cfg.baseMs * 2 ** Math.max(0, failedAttempt - 1));
-  return Math.floor(random() * ceiling);
+  const floor = cfg.floor ?? 0;
+  return Math.floor(ceiling * (floor + random() * (1 - floor)));
 }

@@ -5,6 +5,7 @@
  * Progress goes to stderr. The exit code is 0 whether or not goals are met; it is 2 for an
  * unknown suite name and 1 when a suite crashed.
  */
+import { cliSuite } from './cli.js';
 import { keysSuite } from './keys.js';
 import { registrySuite } from './registry.js';
 import { jsonLine, renderSuite } from './report.js';
@@ -13,7 +14,7 @@ import type { BenchSuite } from './suite.js';
 import { nowS } from './timing.js';
 
 /** Add later suites (station) here. */
-const SUITES: BenchSuite[] = [keysSuite(), registrySuite(), serialSuite()];
+const SUITES: BenchSuite[] = [keysSuite(), registrySuite(), serialSuite(), cliSuite()];
 
 async function main(argv: string[]): Promise<number> {
   if (argv.includes('--list') || argv.includes('--help') || argv.includes('-h')) {

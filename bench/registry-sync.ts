@@ -3,88 +3,130 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { CoreContext } from '../main/core/context.js';
+import Database from 'better-sqlite3';
+import { createContext, type CoreContext } from '../main/core/context.js';
 import { Settings } from '../main/core/registry/settings.js';
-import { syncOnce } from '../main/core/registry/sync.js';
-import type { WechatSim } from '../main/core/sim/wechat-sim.js';
-import type { SyncChildResult } from './registry-sync-child.js';
+import type { SyncResult } from '../main/core/registry/sync.js';
+import { startWechatSim, type WechatSim } from '../main/core/sim/wechat-sim.js';
 import { nowS } from './timing.js';
 
-/** Samples process RSS on an interval; `peak` is the largest sample (taken while the event loop breathes). */
-export function rssSampler(everyMs = 5): { stop(): { peak: number; samples: number } } {
-  let peak = process.memoryUsage.rss();
-  let samples = 1;
-  const t = setInterval(() => {
-    const r = process.memoryUsage.rss();
-    samples++;
-    if (r > peak) peak = r;
-  }, everyMs);
-  return {
-    stop() {
-      clearInterval(t);
-      const r = process.memoryUsage.rss();
-      if (r > peak) peak = r;
-      return { peak, samples: samples + 1 };
-    },
-  };
-}
+/**
+ * How the syncing process is started: `bin` as the user runs it (`wxprov sync`, bin/wxprov.mjs:
+ * the compiled CLI, plain node), or `tsx`: the sources through tsx, as the CLI ran before it
+ * was compiled (tsx's loader thread and compiler cost ~50 MB of RSS before any work).
+ */
+export type SyncMode = 'bin' | 'tsx';
 
-export interface SyncBenchResult {
+export interface SyncRun {
   ids: number;
   batch: number;
   calls: number;
   expectedCalls: number;
+  /** The whole process, start to exit. */
   seconds: number;
   rate: number;
-  rssBefore: number;
+  /** The process's peak resident set (getrusage ru_maxrss), in bytes. */
   rssPeak: number;
-  rssSamples: number;
+  /** Bare adddevice calls per second: same simulator, client, batch size and number of calls, no ledger. */
+  clientRate: number;
+}
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const BIN = path.join(ROOT, 'bin', 'wxprov.mjs');
+const CLI_ENTRY = path.join(ROOT, 'main/core/cli/wxprov.ts');
+
+/**
+ * Preloaded into the syncing process (`node --require`): writes its peak RSS as it exits. The
+ * kernel's own high-water mark, so no sample can miss the peak; `wxprov` exits through
+ * process.exit, which runs 'exit' listeners.
+ */
+const PEAK_HOOK = `require('node:process').on('exit', () => require('node:fs').writeFileSync(process.env.WXPROV_BENCH_PEAK_FILE, String(process.resourceUsage().maxRSS * 1024)));\n`;
+
+/** A simulator that already holds the product (the bench recorded it in the ledger only). */
+async function simWithProduct(productId: number): Promise<WechatSim> {
+  const sim = await startWechatSim();
+  sim.state.products.set(productId, {
+    product_id: productId,
+    english_product_name: 'Bench',
+    chinese_product_name: '基准',
+    device_default_name: 'Bench',
+    pubkeys: new Map(),
+    bound_appids: new Set(),
+    device_ids: new Set(),
+    model_names: new Set(),
+  });
+  return sim;
 }
 
 /**
- * (b) syncOnce over everything queued, against the in-process simulator, with the station's
- * default batch size. Peak RSS is sampled through the run; the sim's own state (every call it
- * received, every id it stored) lives in this process too and is counted.
+ * (b) `wxprov sync --json` over everything queued in `home`, in a process of its own started
+ * as `mode` says, against the simulator in this process (as a user's station talks to the
+ * platform over the network). Checked afterwards, not timed: every id reached the platform in
+ * ceil(N/batch) calls and the ledger says so. Then the bare-calls baseline, from this process.
  */
-export async function syncBench(ctx: CoreContext, sim: WechatSim, productId: number, log: (m: string) => void): Promise<SyncBenchResult> {
-  const ids = (ctx.db.prepare("SELECT COUNT(*) AS c FROM outbox WHERE state = 'pending'").get() as { c: number }).c;
-  const batch = new Settings(ctx.db).batchSize();
-  const addCallsBefore = sim.state.calls.filter((c) => c.endpoint === 'adddevice').length;
-  log(`syncOnce of ${ids.toLocaleString('en-US')} queued ids, batch ${batch}`);
-  const rssBefore = process.memoryUsage().rss;
-  const sampler = rssSampler();
-  const start = nowS();
-  let lastShown = 0;
-  const r = await syncOnce(ctx, {
-    onProgress: (p) => {
-      if (p.done - lastShown >= 25_000) {
-        lastShown = p.done;
-        log(`  ${p.done.toLocaleString('en-US')} / ${p.total.toLocaleString('en-US')}`);
-      }
-    },
+export async function runSyncProcess(home: string, productId: number, model: string, mode: SyncMode, log: (m: string) => void): Promise<SyncRun> {
+  const queued = withDb(home, (db) => (db.prepare("SELECT COUNT(*) AS c FROM outbox WHERE state = 'pending'").get() as { c: number }).c);
+  const sim = await simWithProduct(productId);
+  const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'wxprov-bench-rss-'));
+  try {
+    const hook = path.join(scratch, 'peak-rss.cjs');
+    const peakFile = path.join(scratch, 'peak');
+    fs.writeFileSync(hook, PEAK_HOOK);
+    const env = { WXPROV_HOME: home, WXPROV_API_BASE: sim.url, WXPROV_APPID: sim.appid, WXPROV_APPSECRET: sim.appsecret, WXPROV_BENCH_PEAK_FILE: peakFile };
+    const start = mode === 'bin' ? [BIN] : ['--import', 'tsx', CLI_ENTRY];
+    const t = nowS();
+    const out = await run(['--require', hook, ...start, 'sync', '--json'], env, mode, log);
+    const seconds = nowS() - t;
+    const r = JSON.parse(out) as SyncResult;
+    if (r.error) throw new Error(`sync stopped: ${r.error.code} ${r.error.message_en}`);
+    if (r.synced !== queued || r.failed !== 0 || r.pending !== 0) throw new Error(`synced ${r.synced}, failed ${r.failed}, pending ${r.pending} of ${queued}`);
+    const onPlatform = sim.state.products.get(productId)?.device_ids.size ?? 0;
+    if (onPlatform < queued) throw new Error(`the simulator holds ${onPlatform} ids, expected ${queued}`);
+    const sent = sim.state.calls.filter((c) => c.endpoint === 'adddevice').length;
+    if (sent !== r.calls) throw new Error(`sync counted ${r.calls} calls, the simulator saw ${sent}`);
+    const unsynced = withDb(home, (db) => (db.prepare('SELECT COUNT(*) AS c FROM devices WHERE product_id = ? AND synced_at IS NULL').get(productId) as { c: number }).c);
+    if (unsynced !== 0) throw new Error(`${unsynced} ledger rows without synced_at`);
+    const ctx = createContext({ env: { WXPROV_HOME: home, WXPROV_API_BASE: sim.url, WXPROV_APPID: sim.appid, WXPROV_APPSECRET: sim.appsecret }, actor: 'bench' });
+    try {
+      const batch = new Settings(ctx.db).batchSize();
+      log(`baseline: ${r.calls} bare adddevice calls of ${batch} ids`);
+      const clientRate = await clientOnlyRate(ctx, productId, model, queued, batch);
+      return { ids: queued, batch, calls: r.calls, expectedCalls: Math.ceil(queued / batch), seconds, rate: queued / seconds, rssPeak: Number(fs.readFileSync(peakFile, 'utf8')), clientRate };
+    } finally {
+      ctx.close();
+    }
+  } finally {
+    await sim.close();
+    fs.rmSync(scratch, { recursive: true, force: true });
+  }
+}
+
+function withDb<T>(home: string, f: (db: Database.Database) => T): T {
+  const db = new Database(path.join(home, 'wxprov.db'), { readonly: true, fileMustExist: true });
+  try {
+    return f(db);
+  } finally {
+    db.close();
+  }
+}
+
+/** The child's stdout; its stderr (the progress bar) goes to `log`. Async: the simulator answers from this event loop. */
+async function run(argv: string[], env: NodeJS.ProcessEnv, mode: SyncMode, log: (m: string) => void): Promise<string> {
+  const child = spawn(process.execPath, argv, { cwd: ROOT, env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
+  child.stderr.setEncoding('utf8').on('data', (d: string) => {
+    err += d;
+    const last = d.split(/[\r\n]/).filter((l) => l.trim()).pop();
+    if (last && !/\d+%/.test(last)) log(`  [wxprov sync, ${mode}] ${last}`);
   });
-  const seconds = nowS() - start;
-  const rss = sampler.stop();
-  if (r.error) throw new Error(`sync stopped: ${r.error.code} ${r.error.message_en}`);
-  if (r.synced !== ids || r.failed !== 0 || r.pending !== 0) throw new Error(`synced ${r.synced}, failed ${r.failed}, pending ${r.pending} of ${ids}`);
-  // Not timed: the platform really got every id, and the ledger says so.
-  const onPlatform = sim.state.products.get(productId)?.device_ids.size ?? 0;
-  if (onPlatform < ids) throw new Error(`the simulator holds ${onPlatform} ids, expected ${ids}`);
-  const sent = sim.state.calls.filter((c) => c.endpoint === 'adddevice').length - addCallsBefore;
-  if (sent !== r.calls) throw new Error(`syncOnce counted ${r.calls} calls, the simulator saw ${sent}`);
-  const unsynced = (ctx.db.prepare('SELECT COUNT(*) AS c FROM devices WHERE product_id = ? AND synced_at IS NULL').get(productId) as { c: number }).c;
-  if (unsynced !== 0) throw new Error(`${unsynced} ledger rows without synced_at`);
-  return {
-    ids,
-    batch,
-    calls: r.calls,
-    expectedCalls: Math.ceil(ids / batch),
-    seconds,
-    rate: ids / seconds,
-    rssBefore,
-    rssPeak: rss.peak,
-    rssSamples: rss.samples,
-  };
+  const code = await new Promise<number | null>((resolve, reject) => {
+    child.once('error', reject);
+    child.once('close', (c) => resolve(c));
+  });
+  if (code !== 0) throw new Error(`wxprov sync (${mode}) exited ${code}: ${err.trim().split('\n').slice(-3).join(' | ')}`);
+  return out;
 }
 
 /**
@@ -100,62 +142,4 @@ export async function clientOnlyRate(ctx: CoreContext, productId: number, model:
     await client.addDevice(productId, model, list);
   }
   return ids / (nowS() - start);
-}
-
-/**
- * How the syncing process runs: `tsx` as the CLI runs today (bin/wxprov.mjs registers tsx, whose
- * loader thread and compiler cost ~50 MB of RSS before any work), or `bundled`: the same code
- * compiled to one JavaScript file (esbuild, as a packaged app would ship it) run by plain node.
- */
-export type ChildMode = 'tsx' | 'bundled';
-
-/** The repository root (a function: the bundled child has no import.meta, and never calls it). */
-const root = () => path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const childEntry = () => path.join(root(), 'bench', 'registry-sync-child.ts');
-
-/** Compiles the child to one CommonJS file in `dir` (better-sqlite3 stays outside: it is native). */
-async function bundleChild(dir: string): Promise<string> {
-  // esbuild comes with tsx (its compiler); imported late so that a missing one fails this run only.
-  const esbuild = await import('esbuild');
-  const outfile = path.join(dir, 'registry-sync-child.cjs');
-  await esbuild.build({ entryPoints: [childEntry()], outfile, bundle: true, platform: 'node', format: 'cjs', target: 'node20', external: ['better-sqlite3'], logLevel: 'error' });
-  return outfile;
-}
-
-/**
- * Runs (b) in a fresh process (bench/registry-sync-child.ts) and returns what it measured.
- * Its stderr (progress) is passed to `log`.
- */
-export async function runSyncChild(home: string, productId: number, model: string, mode: ChildMode, log: (m: string) => void): Promise<SyncChildResult> {
-  const args = [home, String(productId), model];
-  const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: process.env.HOME };
-  const bundleDir = mode === 'bundled' ? fs.mkdtempSync(path.join(os.tmpdir(), 'wxprov-bench-bundle-')) : undefined;
-  try {
-    let argv: string[];
-    if (bundleDir === undefined) argv = ['--import', 'tsx', childEntry(), ...args];
-    else {
-      argv = [await bundleChild(bundleDir), ...args];
-      env.NODE_PATH = path.join(root(), 'node_modules'); // where the bundle finds better-sqlite3
-    }
-    return await runChild(argv, env, mode, log);
-  } finally {
-    if (bundleDir) fs.rmSync(bundleDir, { recursive: true, force: true });
-  }
-}
-
-async function runChild(argv: string[], env: NodeJS.ProcessEnv, mode: ChildMode, log: (m: string) => void): Promise<SyncChildResult> {
-  const child = spawn(process.execPath, argv, { cwd: root(), env, stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  let err = '';
-  child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
-  child.stderr.setEncoding('utf8').on('data', (d: string) => {
-    err += d;
-    for (const line of d.split('\n')) if (line.trim()) log(`  [sync process, ${mode}] ${line}`);
-  });
-  const code = await new Promise<number | null>((resolve, reject) => {
-    child.once('error', reject);
-    child.once('exit', (c) => resolve(c));
-  });
-  if (code !== 0) throw new Error(`the sync process (${mode}) exited ${code}: ${err.trim().split('\n').slice(-3).join(' | ')}`);
-  return JSON.parse(out.trim().split('\n').pop()!) as SyncChildResult;
 }

@@ -8,12 +8,11 @@ import { ProductService } from '../main/core/products/product-service.js';
 import { enqueueBench, type EnqueueResult } from './registry-enqueue.js';
 import { buildLedger } from './registry-ledger.js';
 import { pkPageBaseline, searchCases, timeSearch, type Timing } from './registry-search.js';
-import type { SyncChildResult } from './registry-sync-child.js';
-import { runSyncChild, type ChildMode } from './registry-sync.js';
+import { runSyncProcess, type SyncMode, type SyncRun } from './registry-sync.js';
 import { goal, measure, ratio, type BenchSuite, type Goal, type Metric } from './suite.js';
 
 export interface RegistryBenchOptions {
-  /** Ids through Registry.add, then through syncOnce. */
+  /** Ids through Registry.add, then through `wxprov sync`. */
   ids: number;
   /** Rows in the search ledger. */
   ledgerRows: number;
@@ -46,7 +45,7 @@ function pragmas(db: Database.Database): string {
   return `journal_mode=${db.pragma('journal_mode', { simple: true })}, synchronous=${db.pragma('synchronous', { simple: true })}`;
 }
 
-/** (a) Registry.add into a fresh data dir, then (b) syncOnce of what it queued, from a process of its own. */
+/** (a) Registry.add into a fresh data dir, then (b) `wxprov sync` of what it queued, in a process of its own. */
 async function queuePhases(o: RegistryBenchOptions, log: (m: string) => void, out: Out): Promise<void> {
   const home = fs.mkdtempSync(path.join(os.tmpdir(), 'wxprov-bench-queue-'));
   try {
@@ -78,24 +77,24 @@ async function queuePhases(o: RegistryBenchOptions, log: (m: string) => void, ou
     }
 
     // The queued ledger twice over (closed, so its WAL is checkpointed into the file): one copy
-    // per way of running the syncing process.
+    // per way of starting the syncing process.
     const home2 = `${home}-copy`;
     if (enq) fs.cpSync(home, home2, { recursive: true });
-    const runs: Partial<Record<ChildMode, SyncChildResult>> = {};
+    const runs: Partial<Record<SyncMode, SyncRun>> = {};
     try {
-      for (const mode of ['tsx', 'bundled'] as const) {
-        const m = await measure({ key: mode === 'tsx' ? 'sync_ids_per_s' : 'sync_bundled_ids_per_s', label: '', unit: 'ids/s' }, async () => {
+      for (const mode of ['bin', 'tsx'] as const) {
+        const m = await measure({ key: mode === 'bin' ? 'sync_ids_per_s' : 'sync_tsx_ids_per_s', label: '', unit: 'ids/s' }, async () => {
           if (!enq) throw new Error('not measured: nothing was queued');
-          log(`syncOnce in a fresh process (${mode === 'tsx' ? 'node --import tsx, as the CLI runs' : 'bundled with esbuild, plain node'}), the simulator in that process`);
-          runs[mode] = await runSyncChild(mode === 'tsx' ? home : home2, PRODUCT_ID, MODEL, mode, log);
-          return runs[mode]!.sync.rate;
+          log(`wxprov sync in a process of its own (${mode === 'bin' ? 'bin/wxprov.mjs, compiled, as the user runs it' : 'the sources through tsx, as before'}), the simulator in this process`);
+          runs[mode] = await runSyncProcess(mode === 'bin' ? home : home2, PRODUCT_ID, MODEL, mode, log);
+          return runs[mode]!.rate;
         });
         syncMetrics(mode, m, runs[mode], out);
       }
     } finally {
       fs.rmSync(home2, { recursive: true, force: true });
     }
-    const calls = [runs.tsx?.sync, runs.bundled?.sync].filter((x) => x !== undefined);
+    const calls = [runs.bin, runs.tsx].filter((x) => x !== undefined);
     out.goals.push(
       goal(
         'sync_calls_vs_expected',
@@ -104,8 +103,7 @@ async function queuePhases(o: RegistryBenchOptions, log: (m: string) => void, ou
         '<=',
         1,
       ),
-      goal('sync_rss_vs_goal', `(b) peak RSS / ${SYNC_RSS_GOAL_MB} MB, as the CLI runs (tsx)`, runs.tsx ? runs.tsx.sync.rssPeak / MB / SYNC_RSS_GOAL_MB : null, '<=', 1),
-      goal('sync_bundled_rss_vs_goal', `(b) peak RSS / ${SYNC_RSS_GOAL_MB} MB, compiled JS`, runs.bundled ? runs.bundled.sync.rssPeak / MB / SYNC_RSS_GOAL_MB : null, '<=', 1),
+      goal('sync_rss_vs_goal', `(b) peak RSS / ${SYNC_RSS_GOAL_MB} MB, wxprov sync as the user runs it`, runs.bin ? runs.bin.rssPeak / MB / SYNC_RSS_GOAL_MB : null, '<=', 1),
     );
   } finally {
     fs.rmSync(home, { recursive: true, force: true });
@@ -113,28 +111,27 @@ async function queuePhases(o: RegistryBenchOptions, log: (m: string) => void, ou
 }
 
 /** The (b) rows of one run of the syncing process. */
-function syncMetrics(mode: ChildMode, rate: Metric, r: SyncChildResult | undefined, out: Out): void {
-  const sync = r?.sync;
-  const how = mode === 'tsx' ? 'node --import tsx (as the CLI runs)' : 'compiled JS (esbuild bundle), plain node';
-  rate.label = mode === 'tsx' ? '(b) syncOnce → simulator, own process' : '(b) the same, compiled';
-  rate.note = sync ? `${n(sync.ids)} ids in ${sync.seconds.toFixed(2)} s, batch ${sync.batch} (the default); ${how}` : how;
-  const key = (k: string) => (mode === 'tsx' ? `sync_${k}` : `sync_bundled_${k}`);
+function syncMetrics(mode: SyncMode, rate: Metric, sync: SyncRun | undefined, out: Out): void {
+  const how = mode === 'bin' ? 'wxprov sync --json through bin/wxprov.mjs (compiled), as the user runs it' : 'the same through tsx (node --import tsx), as before';
+  rate.label = mode === 'bin' ? '(b) wxprov sync → simulator, own process' : '(b) the same, through tsx (before)';
+  rate.note = sync ? `${n(sync.ids)} ids in ${sync.seconds.toFixed(2)} s start to exit, batch ${sync.batch} (the default); ${how}` : how;
+  const key = (k: string) => (mode === 'bin' ? `sync_${k}` : `sync_tsx_${k}`);
   out.metrics.push(rate);
-  if (mode === 'tsx') {
+  if (mode === 'bin') {
     out.metrics.push(
       {
         key: 'client_only_ids_per_s',
         label: '    baseline: bare adddevice calls, no ledger',
-        value: r?.clientRate ?? null,
+        value: sync?.clientRate ?? null,
         unit: 'ids/s',
-        note: 'same process, client, sim, batch size and number of calls',
+        note: 'same simulator, client, batch size and number of calls, from the bench process',
       },
       {
         key: 'sync_vs_client',
-        label: '    syncOnce / bare calls',
-        value: ratio(rate.value, r?.clientRate ?? null),
+        label: '    wxprov sync / bare calls',
+        value: ratio(rate.value, sync?.clientRate ?? null),
         unit: 'x',
-        note: 'paging the outbox, marking synced (a transaction a batch), audit',
+        note: 'process start, paging the outbox, marking synced (a transaction a batch), audit',
       },
     );
   }
@@ -151,7 +148,7 @@ function syncMetrics(mode: ChildMode, rate: Metric, r: SyncChildResult | undefin
       label: '    peak RSS of the syncing process',
       value: sync ? sync.rssPeak / MB : null,
       unit: 'MB',
-      note: sync ? `${n(sync.rssSamples)} samples, every 5 ms; ${(sync.rssBefore / MB).toFixed(0)} MB as the sync started (runtime, modules, sim, open ledger)` : '',
+      note: "the kernel's high-water mark (getrusage), read as the process exits",
     },
   );
 }
@@ -202,7 +199,7 @@ async function searchPhase(o: RegistryBenchOptions, log: (m: string) => void, ou
 export function registrySuite(o: RegistryBenchOptions = REGISTRY_DEFAULTS): BenchSuite {
   return {
     name: 'registry',
-    description: 'device ledger: Registry.add enqueue, syncOnce against the simulator (calls, peak RSS), searchDevices over a large ledger',
+    description: 'device ledger: Registry.add enqueue, `wxprov sync` as the user runs it against the simulator (calls, peak RSS), searchDevices over a large ledger',
     async run(log) {
       const out: Out = {
         metrics: [],

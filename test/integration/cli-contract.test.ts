@@ -128,7 +128,7 @@ describe('wxprov key, sign, verify', () => {
     const pub = await cli(['key', 'export', '--product', String(pid), '--public'], env);
     expect(pub.stdout).toBe(k.json.public_key_pem);
     const priv = await cli(['key', 'export', '--product', String(pid)], env);
-    expect(priv.code).toBe(1);
+    expect(priv.code).toBe(2); // bad usage: --public is the only form there is
     expect(priv.stderr).toMatch(/^error KEY_EXPORT_PRIVATE_REFUSED/);
   });
 

@@ -27,5 +27,15 @@ export interface Command {
   run(values: Values, positionals: string[], io: CliIo): Promise<number | void>;
 }
 
+/**
+ * What the command table holds: the words and a loader. A command's module (and what it pulls
+ * in: SQLite, serialport, zod) is loaded only when that command runs or its help is shown, so
+ * `--version`, a typo or `help` for one group start as fast as node itself.
+ */
+export interface CommandEntry {
+  path: string[];
+  load(): Promise<Command>;
+}
+
 /** Every command takes --json. */
 export const JSON_OPT: Options = { json: { type: 'boolean' } };

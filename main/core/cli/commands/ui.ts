@@ -8,12 +8,21 @@ import { startBridge } from '../../app/bridge/index.js';
 import { createAppService, jsonFileKv } from '../../app/index.js';
 import { readEnv } from '../../config/env.js';
 import { WxError } from '../../errors/wx-error.js';
-import { PassphraseSealer } from '../../keys/passphrase-sealer.js';
 import { optInt, optStr } from '../args.js';
 import { JSON_OPT, type Command } from '../command.js';
 
-/** The repository (or installed package) root: main/core/cli/commands → ../../../.. */
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../..');
+/**
+ * The repository (or installed package) root: the nearest folder above this code with a
+ * package.json, the same from the sources (main/core/cli/commands) and the bundle (out/cli).
+ */
+function packageRoot(): string {
+  for (let dir = path.dirname(fileURLToPath(import.meta.url)); ; dir = path.dirname(dir)) {
+    if (fs.existsSync(path.join(dir, 'package.json'))) return dir;
+    if (path.dirname(dir) === dir) throw new WxError('INTERNAL', { detail: `no package.json above ${fileURLToPath(import.meta.url)}` });
+  }
+}
+
+const ROOT = packageRoot();
 export const RENDERER_DIR = path.join(ROOT, 'out', 'renderer');
 
 /** `vite build --config renderer/vite.config.ts` with the local vite; its output goes to stderr. */
@@ -57,15 +66,12 @@ export const uiCommand: Command = {
       await buildRenderer(io.stderr);
     }
 
-    // Without a passphrase the AppSecret stays in memory for this run only, and real-mode key
-    // operations refuse with KEY_PASSPHRASE_REQUIRED; simulation mode needs neither.
-    const passphrase = io.env.WXPROV_KEY_PASSPHRASE || undefined;
+    // No OS keychain here: real mode's key store unlocks at start with WXPROV_KEY_PASSPHRASE,
+    // as the CLI does, or the setup screen asks for the passphrase. Simulation needs neither.
     const service = await createAppService({
       home,
       env: io.env,
       kv: jsonFileKv(path.join(home, 'ui-settings.json')),
-      sealer: passphrase ? () => new PassphraseSealer(passphrase) : undefined,
-      secretStorage: passphrase ? { kind: 'passphrase', encrypted: true } : { kind: 'memory', encrypted: false },
       shell: 'browser',
     });
     let bridge;

@@ -116,18 +116,22 @@ async function launchElectron(electron) {
     console.error('The build failed (see above).  构建失败（见上方输出）。');
     return build.status ?? 1;
   }
+  // Electron's main refuses better-sqlite3 as npm built it for Node (another NODE_MODULE_VERSION):
+  // its Electron build is made first, once; without it the same app opens in the browser.
+  const { prepareElectronNative } = await import('./electron-native.mjs');
+  if (!(await prepareElectronNative())) {
+    return launchBrowserUi([
+      '没有本机模块的 Electron 版本，工位将改为在浏览器中打开（功能相同）。',
+      'Without the Electron build of the native modules, the station opens in your browser instead (same app).',
+      '',
+    ]);
+  }
   const { done } = runForwarding(electron, ['.', ...process.argv.slice(2)], { stdio: ['ignore', 'inherit', 'inherit'] });
   return done;
 }
 
-async function launchBrowserUi() {
-  console.log(
-    [
-      '未安装 Electron 程序文件，工位将改为在浏览器中打开（功能相同）。',
-      "Electron's binary is not installed, so the station opens in your browser instead (same app).",
-      '',
-    ].join('\n'),
-  );
+async function launchBrowserUi(why) {
+  console.log(why.join('\n'));
   const { child, done } = runForwarding(process.execPath, ['--import', 'tsx', path.join(ROOT, 'main/core/cli/wxprov.ts'), 'ui', ...process.argv.slice(2)], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
@@ -164,5 +168,11 @@ async function launchBrowserUi() {
 }
 
 const electron = electronBinary();
-const code = electron ? await launchElectron(electron) : await launchBrowserUi();
+const code = electron
+  ? await launchElectron(electron)
+  : await launchBrowserUi([
+      '未安装 Electron 程序文件，工位将改为在浏览器中打开（功能相同）。',
+      "Electron's binary is not installed, so the station opens in your browser instead (same app).",
+      '',
+    ]);
 process.exitCode = code;

@@ -1,19 +1,21 @@
 import fs from 'node:fs';
-import path from 'node:path';
 import type { Slot } from '../../../preload/contract.js';
-import { WxError, toPayload, type ErrorPayload } from '../errors/wx-error.js';
+import { WxError } from '../errors/wx-error.js';
+import type { Link } from '../serial/link.js';
+import { memoryPort, type MemoryPort } from '../serial/memory-port.js';
 import type { PortInfo } from '../serial/ports.js';
-import { openPtyPair, type PtyPair } from '../serial/pty.js';
+import { openSerialLink } from '../serial/serial-link.js';
 import { SimDevice, wechatPushHook, type DeviceFault } from '../sim/device/index.js';
 import { startWechatSim, type WechatSim } from '../sim/wechat-sim.js';
 
-/** One fixture slot of the simulated line: a pseudo-terminal and the unit on it. */
+/** How a simulated fixture's port is named in a slot: `sim:1`. */
+export const SIM_PORT_PREFIX = 'sim:';
+
+/** One fixture slot of the simulated line: an in-process port and the unit on it. */
 interface SimFixture {
   name: string;
-  path: string;
-  pty?: PtyPair;
+  port: MemoryPort;
   unit?: SimDevice;
-  error?: ErrorPayload;
 }
 
 export interface SimWorldOptions {
@@ -21,13 +23,17 @@ export interface SimWorldOptions {
   slots?: string[];
   /** How long a simulated COMMIT takes; 50 ms. */
   commitMs?: number;
+  /** Opens a slot that is not a simulated fixture (a real adapter used in simulation); serialport by default. */
+  openSerial?: (path: string, baud: number) => Promise<Link>;
 }
 
 /**
  * Simulation mode's world: the WeChat backend simulator in this process, and one simulated
- * unit per slot on a socat pseudo-terminal, so the line works with no account and no
- * hardware. Everything lives in memory or under `dir`, which is wiped first: the simulator's
- * products cannot outlive it, so neither may the ledger that refers to them.
+ * unit per slot on an in-process port (`sim:<slot>`), so the line works with no account, no
+ * hardware and nothing installed beyond npm install — on Windows too, where there is no socat
+ * for pseudo-terminals (those are for `wxprov sim device` only). Everything lives in memory or
+ * under `dir`, which is wiped first: the simulator's products cannot outlive it, so neither
+ * may the ledger that refers to them.
  */
 export class SimWorld {
   private readonly fixtures: SimFixture[];
@@ -38,39 +44,41 @@ export class SimWorld {
     readonly dir: string,
     names: string[],
     private readonly commitMs: number,
+    private readonly openSerial: (path: string, baud: number) => Promise<Link>,
   ) {
-    this.fixtures = names.map((name) => ({ name, path: path.join(dir, 'ports', `ttySIM${name}`) }));
+    this.fixtures = names.map((name) => ({ name, port: memoryPort(`${SIM_PORT_PREFIX}${name}`) }));
   }
 
   static async start(dir: string, o: SimWorldOptions = {}): Promise<SimWorld> {
     fs.rmSync(dir, { recursive: true, force: true });
-    fs.mkdirSync(path.join(dir, 'ports'), { recursive: true, mode: 0o700 });
+    fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
     const sim = await startWechatSim();
-    const world = new SimWorld(sim, dir, o.slots ?? ['1', '2'], o.commitMs ?? 50);
-    for (const f of world.fixtures) {
-      try {
-        await world.place(f);
-      } catch (e) {
-        // No socat: the slot shows why; the API side of simulation still works.
-        f.error = toPayload(e);
-      }
+    const world = new SimWorld(sim, dir, o.slots ?? ['1', '2'], o.commitMs ?? 50, o.openSerial ?? openSerialLink);
+    try {
+      for (const f of world.fixtures) await world.place(f);
+    } catch (e) {
+      await world.close();
+      throw e;
     }
     return world;
   }
 
   /** The slots the line starts with, one per fixture. */
   slots(): Slot[] {
-    return this.fixtures.map((f) => ({ name: f.name, spec: f.path, baud: 115200 }));
+    return this.fixtures.map((f) => ({ name: f.name, spec: f.port.path, baud: 115200 }));
   }
 
   /** The fixtures' ports, as the port list shows them. */
   ports(): PortInfo[] {
-    return this.fixtures.filter((f) => f.pty).map((f) => ({ path: f.path, manufacturer: `simulated slot ${f.name}`, source: 'given' as const }));
+    return this.fixtures.map((f) => ({ path: f.port.path, manufacturer: `simulated slot ${f.name}`, source: 'given' as const }));
   }
 
-  /** Why a slot has no unit (socat missing), if it has none. */
-  error(slot: string): ErrorPayload | undefined {
-    return this.fixtures.find((f) => f.name === slot)?.error;
+  /** The station's `open`: a fixture's port for `sim:<slot>`, any other path as a serial port. */
+  openPort(path: string, baud: number): Promise<Link> {
+    const f = this.fixtures.find((x) => x.port.path === path);
+    if (f) return f.port.open();
+    if (path.startsWith(SIM_PORT_PREFIX)) return Promise.reject(new WxError('PORT_NOT_FOUND', { port: path }));
+    return this.openSerial(path, baud);
   }
 
   /** The operator plugs the next unit: a fresh one (new hwid), with an optional fault. */
@@ -78,16 +86,14 @@ export class SimWorld {
     const f = this.fixtures.find((x) => x.name === slot);
     if (!f) throw new WxError('SLOT_UNKNOWN', { slot, slots: this.fixtures.map((x) => x.name).join(', ') });
     const unit = await this.place(f, fault);
-    f.error = undefined;
     return { slot, hwid: unit.hwid };
   }
 
   private async place(f: SimFixture, fault?: DeviceFault): Promise<SimDevice> {
     if (this.closed) throw new WxError('APP_WRONG_MODE', { mode: 'simulation' });
-    f.pty ??= await openPtyPair(f.path);
     f.unit?.stop();
     f.unit = undefined;
-    f.unit = await SimDevice.boot(f.pty.link, { push: wechatPushHook(this.sim), commitMs: this.commitMs, ...(fault ? { fault } : {}) });
+    f.unit = await SimDevice.boot(f.port.unit, { push: wechatPushHook(this.sim), commitMs: this.commitMs, ...(fault ? { fault } : {}) });
     return f.unit;
   }
 
@@ -96,7 +102,7 @@ export class SimWorld {
     this.closed = true;
     for (const f of this.fixtures) {
       f.unit?.stop();
-      await f.pty?.close().catch(() => {});
+      await f.port.close();
     }
     await this.sim.close();
   }

@@ -17,15 +17,18 @@ export const DB_FILE = 'wxprov.db';
  * The dir is 0700 and the db and its -wal/-shm 0600 (tightened if found wider, each one
  * reported to `onTightened`): the file holds sealed private keys. SQLite would create the db
  * 0644 and give -wal/-shm the db's mode, so the db file is made owner-only before it opens it.
+ *
+ * `nativeBinding` is better-sqlite3's addon file when it is not the one npm built for Node:
+ * only the Electron main gives one (its Electron build, main/core/native); the CLI never does.
  */
-export function openDb(home: string, migrations: readonly Migration[] = MIGRATIONS, onTightened?: OnTightened): Db {
+export function openDb(home: string, migrations: readonly Migration[] = MIGRATIONS, onTightened?: OnTightened, nativeBinding?: string): Db {
   let db: Db;
   try {
     ensurePrivateDir(home, onTightened);
     const file = path.join(home, DB_FILE);
     ensurePrivateFile(file, onTightened);
     for (const f of [`${file}-wal`, `${file}-shm`]) tightenFile(f, onTightened);
-    db = new Database(file);
+    db = new Database(file, nativeBinding ? { nativeBinding } : {});
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = FULL');
     db.pragma('foreign_keys = ON');

@@ -1,7 +1,7 @@
 // node --import <register.mjs> runner.mjs <file URL of the built main>
 // Loads the built main against the Electron stand-in, plays a short session, and prints one
 // `REPORT {json}` line. Used by test/integration/electron-main.test.ts.
-import { register } from 'node:module';
+import { createRequire, register } from 'node:module';
 
 register('./hooks.mjs', import.meta.url);
 const fake = await import('electron');
@@ -43,6 +43,8 @@ try {
     report.state = await handlers.get('wxprov:app.state')(ours, undefined);
     report.badInput = await handlers.get('wxprov:app.setLocale')(ours, { locale: 'fr' });
     report.setLocale = await handlers.get('wxprov:app.setLocale')(ours, { locale: 'en' });
+    // A mode opens the database: which better-sqlite3 addon main gave it shows in `addons`.
+    if (process.env.FAKE_ELECTRON_MODE) report.mode = await handlers.get('wxprov:app.chooseMode')(ours, { mode: process.env.FAKE_ELECTRON_MODE });
     await until(() => record.sent.some((s) => s.channel === 'wxprov-event:app'));
     report.sentChannels = [...new Set(record.sent.map((s) => s.channel))];
     app.emit('second-instance', {}, [], process.cwd());
@@ -61,5 +63,6 @@ report.sandbox = record.sandbox;
 report.lockRequested = record.lockRequested;
 report.windows = record.windows.length;
 report.errors = record.errors;
+report.addons = Object.keys(createRequire(import.meta.url).cache).filter((f) => f.endsWith('.node'));
 console.log(`REPORT ${JSON.stringify(report)}`);
 process.exit(0);

@@ -5,8 +5,9 @@ import { createAppService } from './core/app/index.js';
 import { resolveHome } from './core/config/home.js';
 import { ensurePrivateDir } from './core/config/private-files.js';
 import { toPayload } from './core/errors/wx-error.js';
+import { electronBindings } from './core/native/index.js';
 import { forwardEvents, registerIpc, senderIs } from './ipc.js';
-import { SafeStorageSealer, safeStorageInfo } from './safe-storage-sealer.js';
+import { safeStorageKeychain, safeStorageLegacyOpener } from './safe-storage-keychain.js';
 import { openSettingsStore } from './settings-store.js';
 import { createMainWindow, rendererUrl } from './window.js';
 
@@ -50,9 +51,10 @@ async function start(): Promise<void> {
     home,
     env: process.env,
     kv: openSettingsStore(home),
-    sealer: () => new SafeStorageSealer(safeStorage),
-    secretStorage: safeStorageInfo(safeStorage),
+    keychain: safeStorageKeychain(safeStorage),
+    legacyOpeners: [safeStorageLegacyOpener(safeStorage)],
     shell: 'electron',
+    nativeBinding: sqliteBinding(),
   });
 
   const unregister = registerIpc(ipcMain, service.handlers, senderIs(rendererUrl(paths.html)));
@@ -99,6 +101,18 @@ function dataDir(): string {
     // app.exit returns; nothing below may run without a data dir.
     process.exit(1);
   }
+}
+
+/**
+ * better-sqlite3's Electron build (out/native/electron-<abi>, made by npm start): Electron
+ * refuses the copy npm built for Node. The packaged app has none and needs none: electron-builder
+ * rebuilt its node_modules for Electron.
+ */
+function sqliteBinding(): string | undefined {
+  const build = electronBindings(path.join(here, '..', 'native'), import.meta.url);
+  if (build.state === 'ready') return build.bindings['better-sqlite3'];
+  if (process.versions.electron && !app.isPackaged) console.error(`wxprov: ${build.why}; npm start builds it (or node scripts/electron-native.mjs)`);
+  return undefined;
 }
 
 function fail(err: unknown): void {

@@ -47,6 +47,8 @@ export interface BatchSigner {
   readonly liveWorkers: number;
 }
 
+const ASK_CODES: ReadonlySet<string> = new Set(['KEY_PASSPHRASE_REQUIRED', 'KEYSTORE_LOCKED', 'KEYSTORE_NOT_SET_UP']);
+
 export class KeyService {
   private readonly keys: KeyStore;
   private readonly products: ProductService;
@@ -141,7 +143,8 @@ export class KeyService {
       return { der, key: privateKeyFromDer(der) };
     } catch (e) {
       der?.fill(0);
-      if (e instanceof WxError && e.code === 'KEY_PASSPHRASE_REQUIRED') throw e;
+      // What the caller must supply (a passphrase, an unlock) says so; anything else is this key not opening.
+      if (e instanceof WxError && ASK_CODES.has(e.code)) throw e;
       throw new WxError('KEY_UNSEAL_FAILED', { product_id: productId }, { cause: e });
     }
   }

@@ -1,7 +1,8 @@
 /**
- * Private keys (and, in the app, the AppSecret) are only ever written sealed. The app seals
- * with Electron's safeStorage; headless use seals with a passphrase. Each sealed blob starts
- * with its sealer's tag so a blob is never handed to the wrong one.
+ * Private keys and the app's AppSecret are only ever written sealed: under the key store's
+ * data key (`env1`, keys/vault.ts). Blobs from before it carry the tag of the sealer that made
+ * them (`pass1` passphrase, `safe1` the app's safeStorage), so a blob is never handed to the
+ * wrong one.
  */
 export interface Sealer {
   /** A short ASCII tag written in front of every blob, e.g. "pass1" or "safe1". */
@@ -9,6 +10,9 @@ export interface Sealer {
   seal(plain: Buffer): Buffer;
   unseal(sealed: Buffer): Buffer;
 }
+
+/** Opens blobs of one kind only: what the key store keeps of the sealers from before it. */
+export type Opener = Pick<Sealer, 'kind' | 'unseal'>;
 
 export const SEAL_MAGIC = 'WXS';
 

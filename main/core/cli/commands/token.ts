@@ -1,4 +1,3 @@
-import { requireCredentials } from '../../config/env.js';
 import { JSON_OPT, type Command } from '../command.js';
 import { printJson } from '../output.js';
 
@@ -9,7 +8,8 @@ export const tokenCommand: Command = {
   options: { ...JSON_OPT },
   async run(v, _p, io) {
     const ctx = io.context();
-    const { appid } = requireCredentials(ctx.env);
+    // The environment's, or the AppSecret the app saved when this process can unlock the key store.
+    const { appid } = ctx.credentials();
     const r = await ctx.wechat().checkToken();
     const doc = { ok: true, appid, api_base: ctx.env.apiBase, mode: r.mode, expires_in: r.expires_in };
     if (v.json) printJson(io.stdout, doc);

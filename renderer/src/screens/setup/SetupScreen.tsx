@@ -7,6 +7,7 @@ import { useLoadedState } from '../../state/app-state';
 import { BindStep } from './BindStep';
 import { CredentialsStep } from './CredentialsStep';
 import { KeysStep } from './KeysStep';
+import { KeystoreCard } from './KeystoreCard';
 import { LockStep } from './LockStep';
 import { PrefsStep } from './PrefsStep';
 import { ProductStep } from './ProductStep';
@@ -47,9 +48,7 @@ export function SetupScreen({ onLocked }: { onLocked: () => void }) {
 
   return (
     <Card>
-      {!state.secret_storage.encrypted && (
-        <Alert data-testid="storage-warning" type="warning" showIcon title={t('setup.storageWarning')} description={t('setup.storageWarningHint')} style={{ marginBottom: 16 }} />
-      )}
+      <KeystoreCard />
       {state.mode === 'simulation' && <Alert type="info" showIcon title={t('setup.simInfo')} style={{ marginBottom: 16 }} />}
       <Tabs
         activeKey={tab}

@@ -16,12 +16,17 @@ import { SetupScreen } from './screens/setup/SetupScreen';
 import { ToolsScreen } from './screens/tools/ToolsScreen';
 import type { Screen } from './screens/types';
 import { useAppState } from './state/app-state';
+import { useIdleTouch } from './state/useIdleTouch';
 
 export function Shell() {
   const t = useT();
   const { state, error, reload } = useAppState();
   const [chosen, setChosen] = useState<Screen | null>(null);
   const [askPinFor, setAskPinFor] = useState<Screen | null>(null);
+  const ready = state !== null && state.product_id !== null && state.slots.length > 0;
+  // Locked: the operator stays on the Line. Otherwise the engineer's choice, or a sensible start.
+  const screen: Screen | null = !state || state.mode === null ? null : state.locked ? 'line' : (chosen ?? (ready ? 'line' : 'setup'));
+  useIdleTouch(!!state?.has_pin && !state.locked && screen !== null && screen !== 'line');
 
   if (!state) {
     return (
@@ -50,10 +55,6 @@ export function Shell() {
       </Layout>
     );
   }
-
-  // Locked: the operator stays on the Line. Otherwise the engineer's choice, or a sensible start.
-  const ready = state.product_id !== null && state.slots.length > 0;
-  const screen: Screen = state.locked ? 'line' : (chosen ?? (ready ? 'line' : 'setup'));
 
   const navigate = (to: Screen) => {
     if (to !== 'line' && state.locked) setAskPinFor(to);

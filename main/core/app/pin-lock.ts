@@ -13,6 +13,8 @@ interface PinRecord {
 export const PIN_KEY = 'lock_pin';
 export const MAX_TRIES = 5;
 export const WAIT_MS = 30_000;
+/** Engineer mode locks itself after this long without engineer work, unless set otherwise. */
+export const DEFAULT_IDLE_MIN = 10;
 const SCRYPT_N = 1 << 14;
 
 const hashPin = (pin: string, salt: Buffer, N: number): Buffer => crypto.scryptSync(pin, salt, 32, { N, r: 8, p: 1, maxmem: 64 * 1024 * 1024 });
@@ -26,18 +28,26 @@ function readRecord(kv: KeyValueStore): PinRecord | undefined {
 /**
  * The operator lock: the setup screens stay closed until the engineer's PIN is given. The
  * PIN is kept as scrypt(salt) and compared in constant time; after MAX_TRIES wrong PINs in a
- * row every try is refused for WAIT_MS. The app starts locked whenever a PIN is set.
+ * row every try is refused for WAIT_MS. The app starts locked whenever a PIN is set, and
+ * engineer mode locks itself after `idleMs()` without engineer work (`touch`): an engineer
+ * who walks away does not leave setup open to the line. Time is the injected clock's, and the
+ * rule is applied on every look at the lock, so no caller can see it open once it is due.
  */
 export class PinLock {
   private failures = 0;
   private waitUntil = 0;
   private lockedNow: boolean;
+  private lastActive: number;
+  /** Called once each time the idle rule locks (the app tells the UI). */
+  onIdleLock?: () => void;
 
   constructor(
     private readonly kv: KeyValueStore,
     private readonly now: () => number = Date.now,
+    private readonly idleMs: () => number = () => DEFAULT_IDLE_MIN * 60_000,
   ) {
     this.lockedNow = this.hasPin;
+    this.lastActive = now();
   }
 
   get hasPin(): boolean {
@@ -45,12 +55,26 @@ export class PinLock {
   }
 
   get locked(): boolean {
+    this.expire();
     return this.lockedNow;
   }
 
   /** Refuses with APP_LOCKED while locked. */
   assertUnlocked(): void {
-    if (this.lockedNow) throw new WxError('APP_LOCKED');
+    if (this.locked) throw new WxError('APP_LOCKED');
+  }
+
+  /** Engineer work now: the idle time starts again, unless it already ran out (then it stays locked). */
+  touch(): void {
+    if (!this.locked) this.lastActive = this.now();
+  }
+
+  /** Locks when engineer mode has been idle for too long; says whether it locked just now. */
+  expire(): boolean {
+    if (this.lockedNow || this.now() - this.lastActive < this.idleMs() || !this.hasPin) return false;
+    this.lockedNow = true;
+    this.onIdleLock?.();
+    return true;
   }
 
   /** A new PIN; the current one is needed when one is set. */
@@ -59,6 +83,8 @@ export class PinLock {
     const salt = crypto.randomBytes(16);
     const rec: PinRecord = { v: 1, salt: salt.toString('base64'), hash: hashPin(pin, salt, SCRYPT_N).toString('base64'), N: SCRYPT_N };
     this.kv.set(PIN_KEY, rec);
+    // The first PIN finds engineer mode open: its idle time starts now, not when the app did.
+    this.lastActive = this.now();
   }
 
   lock(): void {
@@ -73,6 +99,7 @@ export class PinLock {
     }
     this.check(pin);
     this.lockedNow = false;
+    this.lastActive = this.now();
   }
 
   private check(pin: string): void {

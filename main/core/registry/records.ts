@@ -2,6 +2,7 @@ import type { Writable } from 'node:stream';
 import type { Db } from '../db/open.js';
 import { csvSafeRow } from '../ids/csv.js';
 import { writeAll } from '../util/write-all.js';
+import { filterTerms, PREFIX_RANGE, type DeviceFilter } from './search.js';
 
 export const RECORD_COLUMNS = [
   'device_id',
@@ -19,8 +20,8 @@ export const RECORD_COLUMNS = [
   'last_error',
 ] as const;
 
-export interface RecordFilter {
-  product_id?: number;
+/** The records screen's filter (the same rows as records.search), plus the CLI's `--since`. */
+export interface RecordFilter extends DeviceFilter {
   /** ISO date or timestamp; rows created at or after it. */
   since?: string;
 }
@@ -32,15 +33,12 @@ export interface RecordFilter {
  * a device id `-x` included, as `'-x`); JSON is one array with the values as stored.
  */
 export async function exportRecords(db: Db, filter: RecordFilter, format: 'csv' | 'json', out: Writable): Promise<number> {
-  const where: string[] = [];
-  const args: (string | number)[] = [];
-  if (filter.product_id !== undefined) {
-    where.push('product_id = ?');
-    args.push(filter.product_id);
-  }
+  // The search's own terms: an export cannot pick other rows than the screen shows.
+  const { where, args, prefix } = filterTerms(filter);
+  if (prefix) where.push(...PREFIX_RANGE);
   if (filter.since !== undefined) {
-    where.push('created_at >= ?');
-    args.push(filter.since);
+    where.push('created_at >= @since');
+    args.since = filter.since;
   }
   const sql = `SELECT ${RECORD_COLUMNS.join(', ')} FROM devices ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY created_at, id`;
   let n = 0;
@@ -50,7 +48,7 @@ export async function exportRecords(db: Db, filter: RecordFilter, format: 'csv' 
     buf = [];
   };
   buf.push(format === 'csv' ? '\uFEFF' + csvSafeRow([...RECORD_COLUMNS], true) + '\r\n' : '[');
-  for (const row of db.prepare(sql).iterate(...args) as Iterable<Record<string, string | number | null>>) {
+  for (const row of db.prepare(sql).iterate(args) as Iterable<Record<string, string | number | null>>) {
     if (format === 'csv') buf.push(csvSafeRow(RECORD_COLUMNS.map((c) => row[c]), true) + '\r\n');
     else buf.push((n === 0 ? '\n' : ',\n') + JSON.stringify(row));
     n++;

@@ -2,7 +2,8 @@ import type { Db } from '../db/open.js';
 import { WxError } from '../errors/wx-error.js';
 import { DEVICE_STATUSES, type DeviceRow, type DeviceStatus } from './device-store.js';
 
-export interface DeviceQuery {
+/** What picks rows from the ledger: the same for a search and for an export. */
+export interface DeviceFilter {
   product_id?: number;
   /** Exact id, or a prefix when it ends with `*`. */
   device_id?: string;
@@ -11,6 +12,9 @@ export interface DeviceQuery {
   /** created_at bounds, ISO; `to` is exclusive. */
   from?: string;
   to?: string;
+}
+
+export interface DeviceQuery extends DeviceFilter {
   limit?: number;
   /** From a previous page's `next`. */
   cursor?: string;
@@ -55,6 +59,56 @@ const ORDER = 'ORDER BY created_at DESC, id DESC';
  * Whatever the plan, the page is chosen as row ids first, so no sort carries whole rows.
  */
 export function searchDevices(db: Db, q: DeviceQuery): DevicePage {
+  const { where, args, prefix } = filterTerms(q);
+  const below: string[] = [];
+  if (q.cursor) {
+    const c = decode(q.cursor);
+    below.push('(created_at < @c_at OR (created_at = @c_at AND id < @c_id))');
+    args.c_at = c.created_at;
+    args.c_id = c.id;
+  }
+  const limit = Math.min(Math.max(q.limit ?? 50, 1), MAX_PAGE);
+  args.limit = limit + 1;
+
+  const cond = (terms: string[]) => (terms.length ? `WHERE ${terms.join(' AND ')}` : '');
+  const pageIds = (terms: string[]): number[] =>
+    db.prepare(`SELECT id FROM devices ${cond([...terms, ...below])} ${ORDER} LIMIT @limit`).pluck().all(args) as number[];
+
+  let ids: number[] | undefined;
+  if (prefix) {
+    const matches = db.prepare(`SELECT COUNT(*) FROM (SELECT 1 FROM devices WHERE ${PREFIX_RANGE.join(' AND ')} LIMIT ${PREFIX_FEW})`).pluck().get(args) as number;
+    if (matches >= PREFIX_FEW) {
+      const edge = db.prepare(`SELECT created_at FROM devices ${cond(below)} ${ORDER} LIMIT 1 OFFSET ${RECENT_WINDOW}`).pluck().get(args) as string | undefined;
+      // `+` keeps the planner off the device-id index: this plan walks rows in date order.
+      const window = [...where, '+device_id >= @lo', '+device_id < @hi'];
+      if (edge !== undefined) {
+        window.push('created_at >= @edge');
+        args.edge = edge;
+      }
+      const found = pageIds(window);
+      if (found.length > limit || edge === undefined) ids = found;
+    }
+    ids ??= pageIds([...where, ...PREFIX_RANGE]);
+  } else {
+    ids = pageIds(where);
+  }
+  const rows = ids.length
+    ? (db.prepare(`SELECT * FROM devices WHERE id IN (SELECT value FROM json_each(?)) ${ORDER}`).all(JSON.stringify(ids)) as DeviceRow[])
+    : [];
+  const more = rows.length > limit;
+  if (more) rows.pop();
+  return { rows, next: more ? encode(rows[rows.length - 1]) : null };
+}
+
+/** A device-id prefix as a range on the id: `@lo` ≤ id < `@hi`. */
+export const PREFIX_RANGE = ['device_id >= @lo', 'device_id < @hi'];
+
+/**
+ * A filter as SQL terms over `devices` with named parameters. A device-id prefix is left out
+ * of `where` (its range is PREFIX_RANGE, `@lo`/`@hi` set in args): the search chooses how to
+ * walk it, an export simply adds the range.
+ */
+export function filterTerms(q: DeviceFilter): { where: string[]; args: Record<string, string | number>; prefix: boolean } {
   const where: string[] = [];
   const args: Record<string, string | number> = {};
   let prefix = false;
@@ -89,43 +143,5 @@ export function searchDevices(db: Db, q: DeviceQuery): DevicePage {
     where.push('created_at < @to');
     args.to = q.to;
   }
-  const below: string[] = [];
-  if (q.cursor) {
-    const c = decode(q.cursor);
-    below.push('(created_at < @c_at OR (created_at = @c_at AND id < @c_id))');
-    args.c_at = c.created_at;
-    args.c_id = c.id;
-  }
-  const limit = Math.min(Math.max(q.limit ?? 50, 1), MAX_PAGE);
-  args.limit = limit + 1;
-
-  const cond = (terms: string[]) => (terms.length ? `WHERE ${terms.join(' AND ')}` : '');
-  const pageIds = (terms: string[]): number[] =>
-    db.prepare(`SELECT id FROM devices ${cond([...terms, ...below])} ${ORDER} LIMIT @limit`).pluck().all(args) as number[];
-
-  let ids: number[] | undefined;
-  if (prefix) {
-    const range = ['device_id >= @lo', 'device_id < @hi'];
-    const matches = db.prepare(`SELECT COUNT(*) FROM (SELECT 1 FROM devices WHERE device_id >= @lo AND device_id < @hi LIMIT ${PREFIX_FEW})`).pluck().get(args) as number;
-    if (matches >= PREFIX_FEW) {
-      const edge = db.prepare(`SELECT created_at FROM devices ${cond(below)} ${ORDER} LIMIT 1 OFFSET ${RECENT_WINDOW}`).pluck().get(args) as string | undefined;
-      // `+` keeps the planner off the device-id index: this plan walks rows in date order.
-      const window = [...where, '+device_id >= @lo', '+device_id < @hi'];
-      if (edge !== undefined) {
-        window.push('created_at >= @edge');
-        args.edge = edge;
-      }
-      const found = pageIds(window);
-      if (found.length > limit || edge === undefined) ids = found;
-    }
-    ids ??= pageIds([...where, ...range]);
-  } else {
-    ids = pageIds(where);
-  }
-  const rows = ids.length
-    ? (db.prepare(`SELECT * FROM devices WHERE id IN (SELECT value FROM json_each(?)) ${ORDER}`).all(JSON.stringify(ids)) as DeviceRow[])
-    : [];
-  const more = rows.length > limit;
-  if (more) rows.pop();
-  return { rows, next: more ? encode(rows[rows.length - 1]) : null };
+  return { where, args, prefix };
 }

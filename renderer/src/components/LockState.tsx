@@ -34,9 +34,11 @@ export function LockState({ onLocked }: { onLocked?: () => void }) {
   }
   return (
     <>
-      <Tag data-testid="lock-state" data-locked="false" color="green" icon={<UnlockOutlined />} style={{ fontSize: 14, lineHeight: '26px' }}>
-        {t('lock.unlocked')}
-      </Tag>
+      <Tooltip title={t('lock.idleHelp', { n: state.lock_idle_min })}>
+        <Tag data-testid="lock-state" data-locked="false" data-idle-min={state.lock_idle_min} color="green" icon={<UnlockOutlined />} style={{ fontSize: 14, lineHeight: '26px' }}>
+          {t('lock.unlocked')}
+        </Tag>
+      </Tooltip>
       <Button size="small" data-testid="lock-now" icon={<LockOutlined />} onClick={() => void lockNow()}>
         {t('lock.lockNow')}
       </Button>

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { migrate } from '../../../main/core/db/open.js';
+import { MIGRATIONS } from '../../../main/core/db/migrations/index.js';
 import { addDevice, addProduct, dbAt } from '../../helpers/db.js';
 
 describe('migration 0008-outbox-cancelled', () => {
@@ -12,7 +13,7 @@ describe('migration 0008-outbox-cancelled', () => {
     db.prepare("INSERT INTO outbox (id, device_row, product_id, device_id, state, created_at, synced_at) VALUES (9, ?, 1, 'B', 'synced', 't', 's')").run(b);
     expect(() => db.prepare("UPDATE outbox SET state = 'cancelled' WHERE id = 7").run()).toThrow(/CHECK/);
 
-    migrate(db); // 7 → 8 over the rows above
+    migrate(db, MIGRATIONS.filter((m) => m.version <= 8)); // 7 → 8 over the rows above
     expect(db.pragma('user_version', { simple: true })).toBe(8);
     expect(db.prepare('SELECT id, device_row, device_id, state, attempts, synced_at FROM outbox ORDER BY id').all()).toEqual([
       { id: 7, device_row: a, device_id: 'A', state: 'pending', attempts: 2, synced_at: null },

@@ -1,7 +1,7 @@
 import type { Handlers } from '../../../../preload/contract.js';
 import type { AppCore } from '../app-core.js';
 
-type Names = 'lock.setPin' | 'lock.lock' | 'lock.unlock';
+type Names = 'lock.setPin' | 'lock.lock' | 'lock.unlock' | 'lock.touch';
 
 /** The engineer's PIN over the setup screens. */
 export function lockHandlers(core: AppCore): Pick<Handlers, Names> {
@@ -16,6 +16,10 @@ export function lockHandlers(core: AppCore): Pick<Handlers, Names> {
     },
     'lock.unlock': ({ pin }) => {
       core.lock.unlock(pin);
+      return core.state();
+    },
+    'lock.touch': () => {
+      core.lock.touch();
       return core.state();
     },
   };

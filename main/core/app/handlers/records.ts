@@ -41,10 +41,12 @@ export function recordsHandlers(core: AppCore): Pick<Handlers, Names> {
     },
     'records.search': (q) =>
       searchDevices(core.runtime().ctx.db, { ...q, from: isoDate(q.from, 'from'), to: isoDate(q.to, 'to') }),
-    'records.export': async ({ product_id, since }) => {
+    'records.export': async (q) => {
       const { ctx } = core.runtime();
-      const r = await exportToFile(ctx.db, ctx.env.home, { product_id, since: isoDate(since, 'since') }, ctx.now());
-      ctx.log.info('records.export', { rows: r.rows, file: r.file });
+      // The dates read as records.search reads them: the same filter, the same rows.
+      const filter = { ...q, from: isoDate(q.from, 'from'), to: isoDate(q.to, 'to'), since: isoDate(q.since, 'since') };
+      const r = await exportToFile(ctx.db, ctx.env.home, filter, ctx.now());
+      ctx.log.info('records.export', { rows: r.rows, file: r.file, filter: q });
       return { ...r, url: null };
     },
   };

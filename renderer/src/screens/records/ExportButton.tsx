@@ -1,12 +1,16 @@
-/** `records.export`: the browser downloads from the returned url; Electron says where the file is. */
+/**
+ * `records.export` with the filter of the rows on screen, so the file holds exactly them (all
+ * pages); the browser downloads from the returned url, Electron says where the file is.
+ */
 import { DownloadOutlined } from '@ant-design/icons';
 import { Alert, App, Button, Typography } from 'antd';
 import { useState } from 'react';
 import { call } from '../../call';
 import { useT } from '../../i18n';
 import { useBusy } from '../../useBusy';
+import type { RecordQuery } from './usePagedRecords';
 
-export function ExportButton({ productId, since }: { productId?: number; since?: string }) {
+export function ExportButton({ query }: { query: RecordQuery }) {
   const t = useT();
   const { modal } = App.useApp();
   const [busy, run] = useBusy();
@@ -14,7 +18,7 @@ export function ExportButton({ productId, since }: { productId?: number; since?:
 
   const exportCsv = () =>
     run(async () => {
-      const r = await call('records.export', { ...(productId ? { product_id: productId } : {}), ...(since ? { since } : {}) });
+      const r = await call('records.export', query);
       if (!r) return;
       if (r.url) {
         // An anchor with `download` still works after the await (window.open may be blocked).

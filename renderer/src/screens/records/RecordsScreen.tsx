@@ -26,7 +26,7 @@ const NEAR_BOTTOM_PX = 400;
 export function RecordsScreen() {
   const t = useT();
   const { products } = useProducts();
-  const { rows, hasMore, loading, searched, error, search, loadMore } = usePagedRecords();
+  const { rows, hasMore, loading, searched, error, search, loadMore, shown } = usePagedRecords();
   const [productId, setProductId] = useState<number | undefined>();
   const [deviceId, setDeviceId] = useState('');
   const [hwid, setHwid] = useState('');
@@ -78,7 +78,7 @@ export function RecordsScreen() {
         <Button data-testid="records-search" type="primary" icon={<SearchOutlined />} onClick={run}>
           {t('records.search')}
         </Button>
-        <ExportButton productId={productId} since={range?.[0]?.startOf('day').toISOString()} />
+        <ExportButton query={shown} />
       </Space>
       <Typography.Paragraph type="secondary" style={{ fontSize: 13 }}>
         {t('records.deviceIdHelp')}

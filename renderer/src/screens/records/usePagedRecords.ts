@@ -23,6 +23,8 @@ export function usePagedRecords() {
   const [loading, setLoading] = useState(false);
   const [searched, setSearched] = useState(false);
   const [error, setError] = useState<ErrorPayload | null>(null);
+  // The filter of the rows on screen (not of the fields being edited): what an export must take.
+  const [shown, setShown] = useState<RecordQuery>({});
   const gen = useRef(0);
   const query = useRef<RecordQuery>({});
   const inFlight = useRef(false);
@@ -50,6 +52,7 @@ export function usePagedRecords() {
     (q: RecordQuery) => {
       gen.current += 1;
       query.current = q;
+      setShown(q);
       setRows([]);
       setNext(null);
       setSearched(true);
@@ -63,5 +66,5 @@ export function usePagedRecords() {
     void load(gen.current, next);
   }, [load, next]);
 
-  return { rows, hasMore: next !== null, loading, searched, error, search, loadMore };
+  return { rows, hasMore: next !== null, loading, searched, error, search, loadMore, shown };
 }

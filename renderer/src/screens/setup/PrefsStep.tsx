@@ -1,5 +1,5 @@
-/** End-of-line push test, the result sound, and the mode chosen at first run. */
-import { Button, Card, Form, Popconfirm, Space, Switch, Tag, Typography, type ButtonProps } from 'antd';
+/** End-of-line push test, the result sound, engineer mode's idle lock, and the mode chosen at first run. */
+import { Button, Card, Form, InputNumber, Popconfirm, Space, Switch, Tag, Typography, type ButtonProps } from 'antd';
 import { call } from '../../call';
 import { useT } from '../../i18n';
 import { useLoadedState } from '../../state/app-state';
@@ -7,7 +7,7 @@ import { useLoadedState } from '../../state/app-state';
 export function PrefsStep() {
   const t = useT();
   const state = useLoadedState();
-  const set = async (prefs: { push_test?: boolean; sound?: boolean }) => {
+  const set = async (prefs: { push_test?: boolean; sound?: boolean; lock_idle_min?: number }) => {
     const s = await call('app.setPrefs', prefs);
     if (s) state.update(s);
   };
@@ -24,6 +24,19 @@ export function PrefsStep() {
         </Form.Item>
         <Form.Item label={t('prefs.sound')} extra={t('prefs.soundHelp')}>
           <Switch data-testid="prefs-sound" checked={state.sound} onChange={(v) => void set({ sound: v })} />
+        </Form.Item>
+        <Form.Item label={t('prefs.lockIdle')} extra={t('prefs.lockIdleHelp')}>
+          <InputNumber
+            data-testid="prefs-lock-idle"
+            min={1}
+            max={240}
+            precision={0}
+            value={state.lock_idle_min}
+            suffix={t('prefs.minutes')}
+            onChange={(v) => {
+              if (typeof v === 'number' && v >= 1 && v <= 240 && v !== state.lock_idle_min) void set({ lock_idle_min: v });
+            }}
+          />
         </Form.Item>
         <Typography.Text type="secondary">{t('prefs.note')}</Typography.Text>
       </Form>

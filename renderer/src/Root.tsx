@@ -7,6 +7,7 @@ import 'dayjs/locale/zh-cn';
 import { useCallback, useEffect, useState } from 'react';
 import type { Locale } from '../../preload/contract';
 import { Shell } from './Shell';
+import { ConnectionGuard } from './components/ConnectionGuard';
 import { invoke } from './call';
 import { ErrorHost, showError } from './errors';
 import { LocaleProvider } from './i18n';
@@ -39,7 +40,9 @@ function WithLocale() {
       <ConfigProvider locale={locale === 'en' ? enUS : zhCN} theme={{ token: { fontSize: 15 } }}>
         <AntApp>
           <ErrorHost />
-          <Shell />
+          <ConnectionGuard>
+            <Shell />
+          </ConnectionGuard>
         </AntApp>
       </ConfigProvider>
     </LocaleProvider>

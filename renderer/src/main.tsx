@@ -3,8 +3,8 @@ import { createRoot } from 'react-dom/client';
 import { getApi } from './api';
 import { Root } from './Root';
 
-// Resolve the API first: in browser mode this reads the session token from the address and
-// removes it from the address bar before anything renders.
+// Resolve the API first: in browser mode this drops the token from the address bar (the
+// bridge has traded it for a session cookie) and opens the event stream before anything renders.
 getApi();
 
 createRoot(document.getElementById('root')!).render(

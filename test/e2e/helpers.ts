@@ -20,6 +20,8 @@ export interface Station {
   stderr(): string;
   /** Ctrl-C, then the exit code (SIGKILL after 15 s). */
   stop(): Promise<number | null>;
+  /** Sends the process a signal (SIGKILL: the station dies; SIGSTOP/SIGCONT: it hangs and comes back). */
+  signal(sig: NodeJS.Signals): void;
 }
 
 export interface StationOptions {
@@ -81,6 +83,7 @@ export async function startStation(o: StationOptions = {}): Promise<Station> {
     stdout: d.output,
     stderr: () => stderr,
     stop,
+    signal: (sig) => void d.child.kill(sig),
   };
 }
 

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { closeAll, launchBrowser, startStation, type Browser, type Station } from './helpers.js';
 
 // The renderer in a real Chromium against the real core through `wxprov ui`: it loads with
-// the token, reaches the first-run screen, and the page without the token is refused.
+// the token, reaches the first-run screen, and the page without the token or its cookie is refused.
 
 let station: Station;
 let browser: Browser;
@@ -28,7 +28,9 @@ describe('smoke', () => {
     expect(browser.errors.filter((e) => /Content Security Policy|pageerror/i.test(e))).toEqual([]);
   });
 
-  it('without the token the page is refused (403) and no app is served', async () => {
+  it('without the token or the session cookie the page is refused (403) and no app is served', async () => {
+    // A new tab of the browser that opened the address gets in on its cookie (browser-session.test.ts); without it, not.
+    await browser.context.clearCookies();
     const page = await browser.context.newPage();
     try {
       const res = await page.goto(`${station.origin}/`);

@@ -1,21 +1,25 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { startWechatSim, type WechatSim } from '../../main/core/sim/wechat-sim.js';
+import { pathWithoutSocat } from '../helpers/no-socat.js';
 import { bridgeCall, closeAll, launchBrowser, startStation, type Browser, type Station } from './helpers.js';
 
 // A newcomer's first session, in Debian Chromium against the real core through `wxprov ui`:
 // first run → simulation → product → key → line screen → two simulated units PASS → sync →
-// records export. Then the error paths: bad credentials in a real account, an oversize push.
+// records export, with no socat on PATH (a Windows station has only what npm install gave it).
+// Then the error paths: bad credentials in a real account, an oversize push.
 
 let station: Station;
 let browser: Browser;
+const noSocat = pathWithoutSocat();
 
 beforeAll(async () => {
-  station = await startStation();
+  station = await startStation({ env: { PATH: noSocat.PATH } });
   browser = await launchBrowser();
 });
 afterAll(async () => {
   await closeAll();
+  noSocat.remove();
 });
 
 /** Calls the bridge like the page does: to check what the UI claims against the core. */
@@ -76,7 +80,9 @@ describe('a newcomer in simulation mode', () => {
     await visible(page, 'records-export-link');
     const href = await page.getByTestId('records-export-link').getAttribute('href');
     expect(href).toBeTruthy();
-    const bytes = Buffer.from(await (await fetch(new URL(href!, station.origin))).arrayBuffer());
+    // The link carries no token (the page downloads with its session cookie); a script uses the header.
+    expect(href).not.toContain('token');
+    const bytes = Buffer.from(await (await fetch(new URL(href!, station.origin), { headers: { 'x-wxprov-token': station.token } })).arrayBuffer());
     expect([...bytes.subarray(0, 3)]).toEqual([0xef, 0xbb, 0xbf]); // the UTF-8 BOM Excel/WPS need
     const csv = bytes.subarray(3).toString('utf8');
     const lines = csv.split('\r\n').filter(Boolean);

@@ -41,9 +41,9 @@ function fakeHandlers(): Handlers {
   return h as unknown as Handlers;
 }
 
-function raw(method: string, p: string, o: { headers?: Record<string, string>; body?: string | Buffer } = {}): Promise<Raw> {
+function raw(method: string, p: string, o: { headers?: Record<string, string>; body?: string | Buffer; port?: number } = {}): Promise<Raw> {
   return new Promise((resolve, reject) => {
-    const req = http.request({ host: '127.0.0.1', port: bridge.port, method, path: p, headers: o.headers, agent: false }, (res) => {
+    const req = http.request({ host: '127.0.0.1', port: o.port ?? bridge.port, method, path: p, headers: o.headers, agent: false }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('end', () => {
@@ -264,13 +264,16 @@ describe('GET /api/events', () => {
     const frames = ev
       .text()
       .split('\n\n')
-      .filter((f) => f.startsWith('event:'));
+      .filter((f) => f.startsWith('event:') && !f.startsWith('event: heartbeat'));
     expect(frames).toEqual([
       'event: app\ndata: {"mode":"simulation"}',
       'event: line\ndata: {"running":true,"slots":[]}',
       'event: unit\ndata: {"result":"PASS","slot":"1","text":"line\\nbreak"}',
     ]);
-    await ev.waitFor(': heartbeat\n\n');
+    // The page's sign of life: a named event (EventSource hides comments), at once and every heartbeatMs.
+    expect(ev.text()).toMatch(/^: connected\nretry: 2000\n\nevent: heartbeat\ndata: \{"every_ms":100\}\n\n/);
+    const beats = (ev.text().match(/event: heartbeat\n/g) ?? []).length;
+    await vi.waitFor(() => expect((ev.text().match(/event: heartbeat\n/g) ?? []).length).toBeGreaterThan(beats + 1));
     ev.close();
     await vi.waitFor(() => expect(listeners.size).toBe(0));
   });
@@ -289,8 +292,11 @@ describe('GET /download/<file>', () => {
   it('records.export answers a download url that serves the export', async () => {
     const r = await post('records.export', {});
     expect(r.json.ok).toBe(true);
-    expect(r.json.value.url).toBe(`/download/records-20261128-130501.csv?token=${bridge.token}`);
-    const d = await raw('GET', r.json.value.url);
+    // No token in the answer: the page downloads with its cookie, a script with its header or ?token=.
+    expect(r.json.value.url).toBe('/download/records-20261128-130501.csv');
+    expect((await raw('GET', r.json.value.url)).status).toBe(403);
+    expect((await raw('GET', r.json.value.url, { headers: { 'x-wxprov-token': bridge.token } })).status).toBe(200);
+    const d = await raw('GET', `${r.json.value.url}?token=${bridge.token}`);
     expect(d.status).toBe(200);
     expect(d.headers['content-type']).toMatch(/^text\/csv/);
     expect(d.headers['content-disposition']).toBe('attachment; filename="records-20261128-130501.csv"');
@@ -303,7 +309,7 @@ describe('GET /download/<file>', () => {
     const before = await raw('GET', `/download/records-20261128-130501.csv?token=${bridge.token}`);
     expect(before.status).toBe(404);
     const r = await post('records.export', {});
-    expect((await raw('GET', r.json.value.url)).status).toBe(200);
+    expect((await raw('GET', r.json.value.url, { headers: { 'x-wxprov-token': bridge.token } })).status).toBe(200);
   });
 
   it('refuses traversal, other names and links', async () => {
@@ -345,7 +351,8 @@ describe('the page and its assets', () => {
     for (const p of ['/', '/index.html', '/?token=wrong', '/index.html?token=']) {
       const r = await raw('GET', p);
       expect(r.status, p).toBe(403);
-      expect(r.body).not.toContain('station');
+      expect(r.body).not.toContain('<title>station</title>');
+      expect(r.body).not.toContain('assets/index-abc123.js');
       expect(r.headers['content-security-policy']).toBe(CSP);
       expect(r.headers['x-content-type-options']).toBe('nosniff');
     }
@@ -360,5 +367,137 @@ describe('the page and its assets', () => {
     }
     expect((await raw('GET', '/assets/missing.js')).status).toBe(404);
     expect((await raw('POST', `/?token=${bridge.token}`, { body: 'x' })).status).toBe(403);
+  });
+});
+
+describe('the session cookie: reloads and new tabs without the token', () => {
+  /** The cookie the printed address gives, as a browser would send it back. */
+  async function login(b: Bridge = bridge): Promise<{ cookie: string; setCookie: string }> {
+    const page = await raw('GET', `/?token=${b.token}`, { headers: { 'sec-fetch-site': 'none' }, port: b.port });
+    expect(page.status).toBe(200);
+    const setCookie = (page.headers['set-cookie'] ?? [])[0] ?? '';
+    return { cookie: setCookie.split(';')[0], setCookie };
+  }
+  /** Like the page's own fetch: same origin, the cookie, no token. */
+  const asPage = (cookie: string, extra: Record<string, string> = {}) => ({ cookie, 'sec-fetch-site': 'same-origin', ...extra });
+
+  it('the printed address serves the page and sets a random HttpOnly, SameSite=Strict cookie named for this port', async () => {
+    const { cookie, setCookie } = await login();
+    const [pair, ...attrs] = setCookie.split(';').map((x) => x.trim());
+    expect(pair).toMatch(new RegExp(`^wxprov_session_${bridge.port}=[A-Za-z0-9_-]{43}$`));
+    expect(bridge.cookieName).toBe(`wxprov_session_${bridge.port}`);
+    // Path=/ for the page, the API and downloads; no Secure on http loopback; no Max-Age or
+    // Expires, so it stays in the browser's memory and never in its cookie file.
+    expect(attrs.sort()).toEqual(['HttpOnly', 'Path=/', 'SameSite=Strict']);
+    // Its own secret, not the printed token.
+    expect(cookie).not.toContain(bridge.token);
+    // The same run gives the same session to every tab that opens the address.
+    expect((await login()).cookie).toBe(cookie);
+    const other = await startBridge({ handlers: fakeHandlers(), onEvent: () => () => {}, staticDir });
+    try {
+      expect((await login(other)).cookie.split('=')[1]).not.toBe(cookie.split('=')[1]);
+    } finally {
+      await other.close();
+    }
+  });
+
+  it('a reload and a new tab come in on the cookie alone (F5 has no token in the address)', async () => {
+    const { cookie } = await login();
+    for (const p of ['/', '/index.html']) {
+      const r = await raw('GET', p, { headers: { cookie, 'sec-fetch-site': 'none' } });
+      expect(r.status, p).toBe(200);
+      expect(r.body).toContain('<title>station</title>');
+      expect(r.headers['cache-control']).toBe('no-store');
+      expect(r.headers['content-security-policy']).toBe(CSP);
+    }
+    // A browser that sends no Sec-Fetch-Site (older ones, curl with the cookie) is let in too.
+    expect((await raw('GET', '/', { headers: { cookie: `other=1; ${cookie}` } })).status).toBe(200);
+  });
+
+  it('the cookie opens POST /api, the event stream, the ping and downloads; the token header keeps working for scripts', async () => {
+    const { cookie } = await login();
+    const origin = `http://127.0.0.1:${bridge.port}`;
+    const call = await raw('POST', '/api/app.state', { headers: asPage(cookie, { origin, 'content-type': 'application/json' }), body: '{}' });
+    expect(call.status).toBe(200);
+    expect(call.json).toEqual({ ok: true, value: STATE });
+
+    expect((await raw('GET', '/api/ping', { headers: asPage(cookie) })).status).toBe(204);
+    expect((await raw('GET', '/api/ping', { headers: { 'x-wxprov-token': bridge.token } })).status).toBe(204);
+    expect((await raw('GET', `/api/ping?token=${bridge.token}`)).status).toBe(204);
+
+    const exported = await raw('POST', '/api/records.export', { headers: asPage(cookie, { origin }), body: '{}' });
+    const d = await raw('GET', exported.json.value.url, { headers: asPage(cookie) });
+    expect(d.status).toBe(200);
+    expect(d.body).toContain('A1261128000001');
+
+    // The event stream, as EventSource opens it: the cookie and nothing else.
+    const got = await new Promise<{ status: number; text: string }>((resolve, reject) => {
+      const req = http.get({ host: '127.0.0.1', port: bridge.port, path: '/api/events', headers: asPage(cookie), agent: false }, (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (c: string) => {
+          text += c;
+          if (text.includes('event: app\n')) {
+            req.destroy();
+            resolve({ status: res.statusCode ?? 0, text });
+          }
+        });
+        const push = setInterval(() => {
+          for (const cb of listeners) cb('app', { mode: 'real' });
+        }, 20);
+        res.on('close', () => clearInterval(push));
+      });
+      req.on('error', reject);
+    });
+    expect(got.status).toBe(200);
+    expect(got.text).toContain('event: app\ndata: {"mode":"real"}');
+
+    expect((await post('app.state', {})).status).toBe(200);
+  });
+
+  it('without the token or this run\'s cookie: a short bilingual page saying how to get in (403), and a UI_SESSION_REQUIRED Result on /api', async () => {
+    const { cookie } = await login();
+    const value = cookie.split('=')[1];
+    const refused: [string, Record<string, string>][] = [
+      ['nothing', {}],
+      ['a wrong cookie', { cookie: `${bridge.cookieName}=${'A'.repeat(43)}` }],
+      ['the printed token as the cookie', { cookie: `${bridge.cookieName}=${bridge.token}` }],
+      ["another port's cookie name", { cookie: `wxprov_session_${bridge.port + 1}=${value}` }],
+      ['the cookie, sent by another site', { cookie, 'sec-fetch-site': 'cross-site' }],
+      ['the cookie, sent by another port of 127.0.0.1', { cookie, 'sec-fetch-site': 'same-site' }],
+    ];
+    for (const [what, headers] of refused) {
+      const page = await raw('GET', '/', { headers });
+      expect(page.status, what).toBe(403);
+      expect(page.headers['content-type'], what).toBe('text/html; charset=utf-8');
+      expect(page.headers['content-security-policy'], what).toBe(CSP);
+      expect(page.body, what).toContain('请从工位程序给出的地址打开本页面');
+      expect(page.body, what).toContain('Open this page from the address the station program gave');
+      expect(page.body, what).toContain('data-code="UI_SESSION_REQUIRED"');
+      expect(page.body, what).not.toMatch(/<script|Forbidden|<title>station/);
+      expect(page.headers['set-cookie'], what).toBeUndefined();
+
+      const api = await raw('POST', '/api/app.state', { headers: { ...headers, 'content-type': 'application/json' }, body: '{}' });
+      expect(api.status, what).toBe(403);
+      expect(api.json, what).toMatchObject({ ok: false, error: { code: 'UI_SESSION_REQUIRED' } });
+      expect((await raw('GET', '/api/events', { headers })).status, what).toBe(403);
+      expect((await raw('GET', '/api/ping', { headers })).status, what).toBe(403);
+      expect((await raw('GET', '/download/records-20261128-130501.csv', { headers })).status, what).toBe(403);
+    }
+    expect(calls).toEqual([]);
+    expect(listeners.size).toBe(0);
+  });
+
+  it('after a restart on the same port the old cookie is worth nothing: the new printed address lets the browser in again', async () => {
+    const { cookie } = await login();
+    const port = bridge.port;
+    await bridge.close();
+    bridge = await startBridge({ handlers: fakeHandlers(), onEvent: () => () => {}, staticDir, port });
+    expect(bridge.cookieName).toBe(`wxprov_session_${port}`);
+    expect((await raw('GET', '/api/ping', { headers: asPage(cookie) })).status).toBe(403);
+    expect((await raw('GET', '/', { headers: { cookie, 'sec-fetch-site': 'none' } })).status).toBe(403);
+    const fresh = await login();
+    expect(fresh.cookie).not.toBe(cookie);
+    expect((await raw('GET', '/api/ping', { headers: asPage(fresh.cookie) })).status).toBe(204);
   });
 });

@@ -1,7 +1,9 @@
 import { WxError } from '../errors/wx-error.js';
+import { parseAppId, APPID_ALLOWED } from '../ids/appid.js';
+import { parseApiBase } from './api-base.js';
 import { envValue, resolveHome } from './home.js';
 
-export const DEFAULT_API_BASE = 'https://api.weixin.qq.com';
+export { DEFAULT_API_BASE } from './api-base.js';
 
 export type TokenMode = 'stable' | 'token';
 
@@ -18,16 +20,7 @@ export interface StationEnv {
 }
 
 export function readEnv(env: NodeJS.ProcessEnv = process.env): StationEnv {
-  const apiBase = (env.WXPROV_API_BASE?.trim() || DEFAULT_API_BASE).replace(/\/+$/, '');
-  let url: URL;
-  try {
-    url = new URL(apiBase);
-  } catch {
-    throw new WxError('CONFIG_INVALID', { name: 'WXPROV_API_BASE', detail: apiBase, allowed: 'http(s)://host[:port]' });
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw new WxError('CONFIG_INVALID', { name: 'WXPROV_API_BASE', detail: apiBase, allowed: 'http(s)://host[:port]' });
-  }
+  const apiBase = parseApiBase(env.WXPROV_API_BASE, 'WXPROV_API_BASE');
   const mode = env.WXPROV_TOKEN_MODE?.trim() || 'stable';
   if (mode !== 'stable' && mode !== 'token') {
     throw new WxError('CONFIG_INVALID', { name: 'WXPROV_TOKEN_MODE', detail: mode, allowed: 'stable | token' });
@@ -49,7 +42,10 @@ export interface Credentials {
 }
 
 export function requireCredentials(e: StationEnv): Credentials {
-  if (!e.appid) throw new WxError('CONFIG_MISSING', { name: 'WXPROV_APPID' });
-  if (!e.appsecret) throw new WxError('CONFIG_MISSING', { name: 'WXPROV_APPSECRET' });
-  return { appid: e.appid, appsecret: e.appsecret };
+  if (!e.appid) throw new WxError('CONFIG_MISSING', { what: 'AppID', name: 'WXPROV_APPID' });
+  // The same rule the app's setup applies, so the CLI never sends what the UI refuses.
+  const appid = parseAppId(e.appid);
+  if (!appid) throw new WxError('CONFIG_INVALID', { name: 'WXPROV_APPID', detail: e.appid, allowed: APPID_ALLOWED });
+  if (!e.appsecret) throw new WxError('CONFIG_MISSING', { what: 'AppSecret', name: 'WXPROV_APPSECRET' });
+  return { appid, appsecret: e.appsecret };
 }

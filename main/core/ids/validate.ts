@@ -11,8 +11,8 @@ export function deviceIdProblem(id: string): string | undefined {
   return undefined;
 }
 
-/** A mini-program AppID: wx followed by 16 hex digits. */
-export const MINI_APPID_RE = /^wx[0-9a-f]{16}$/i;
+/** A mini-program AppID: the same rule as every AppID (appid.ts). */
+export { APPID_RE as MINI_APPID_RE } from './appid.js';
 
 export const PUSH_MSG_MAX_BYTES = 5120;
 

@@ -10,8 +10,14 @@ export interface PortInfo {
   manufacturer?: string;
   /** USB topology (e.g. 1-1.2): stable for a fixture slot even when COM names change. */
   location?: string;
-  /** Where the facts came from: serialport's list, or our own scan of /dev and sysfs. */
-  source: 'serialport' | 'scan' | 'given';
+  /** A symlink's real path (/dev/serial/by-id/… → /dev/ttyUSB0, a fixture link → /dev/pts/3). */
+  target?: string;
+  /**
+   * Where it came from: serialport's list, our own scan of /dev and sysfs, a symlink to a tty
+   * (/dev/serial/by-id, /dev/serial/by-path, /dev/<name>), a pseudo-terminal (/dev/pts/N), or a
+   * path given before (a slot, a recent one, a simulated unit).
+   */
+  source: 'serialport' | 'scan' | 'link' | 'pty' | 'given';
 }
 
 export interface PortDeps {
@@ -19,6 +25,8 @@ export interface PortDeps {
   devDir?: string;
   sysDir?: string;
   platform?: NodeJS.Platform;
+  /** Paths given before (slots, recent ones): listed while they still lead to a tty. */
+  given?: readonly string[];
 }
 
 async function serialportList() {
@@ -60,14 +68,19 @@ function sysfsFacts(sysDir: string, name: string): Partial<PortInfo> {
 }
 
 /**
- * Ports this station can see. serialport's list() spawns udevadm on Linux and throws where
- * it is missing (containers, minimal installs): then we scan /dev ourselves and read the USB
- * facts from sysfs. Legacy on-board ttyS* ports only count when a driver claims them.
+ * Every port this station can open. serialport's list() spawns udevadm on Linux and throws
+ * where it is missing (containers, minimal installs): then we scan /dev ourselves and read the
+ * USB facts from sysfs; legacy on-board ttyS* ports only count when a driver claims them.
+ * Neither sees what an engineer uses most on a bench, so on Linux and macOS the list also has
+ * symlinks to ttys (by-id names, a fixture's link), pseudo-terminals this user may open, and
+ * the paths given before that still lead to a tty. On Windows it is serialport's COM list.
  */
 export async function listPorts(deps: PortDeps = {}): Promise<PortInfo[]> {
+  const platform = deps.platform ?? process.platform;
+  const devDir = deps.devDir ?? '/dev';
+  let found: PortInfo[];
   try {
-    const found = await (deps.list ?? serialportList)();
-    return found.map((p) => ({
+    found = (await (deps.list ?? serialportList)()).map((p) => ({
       path: p.path,
       vendorId: p.vendorId,
       productId: p.productId,
@@ -77,9 +90,10 @@ export async function listPorts(deps: PortDeps = {}): Promise<PortInfo[]> {
       source: 'serialport' as const,
     }));
   } catch {
-    if ((deps.platform ?? process.platform) === 'win32') return [];
-    return scanDev(deps.devDir ?? '/dev', deps.sysDir ?? '/sys/class/tty');
+    found = platform === 'win32' ? [] : scanDev(devDir, deps.sysDir ?? '/sys/class/tty');
   }
+  if (platform === 'win32') return found;
+  return mergePorts(found, [...scanLinks(devDir), ...scanPts(devDir), ...givenPorts(deps.given ?? [])]);
 }
 
 export function scanDev(devDir: string, sysDir: string): PortInfo[] {
@@ -93,6 +107,92 @@ export function scanDev(devDir: string, sysDir: string): PortInfo[] {
     .filter((n) => /^tty(USB|ACM)\d+$/.test(n) || (/^ttyS\d+$/.test(n) && fs.existsSync(path.join(sysDir, n, 'device', 'driver'))))
     .sort((a, b) => a.localeCompare(b, 'en', { numeric: true }))
     .map((n) => ({ path: path.join(devDir, n), ...sysfsFacts(sysDir, n), source: 'scan' as const }));
+}
+
+/** A tty by its name: ttyUSB0, ttyACM1, ttyAMA0, ttyXRUSB2, rfcomm0, a pty's number under pts/ (not the consoles tty0..63). */
+function isTtyPath(real: string): boolean {
+  const name = path.basename(real);
+  if (/^(tty[A-Za-z_]+\d+|rfcomm\d+)$/.test(name)) return true;
+  return path.basename(path.dirname(real)) === 'pts' && /^\d+$/.test(name);
+}
+
+/**
+ * Where a symlink really leads, or undefined: not a link, dangling, or a file descriptor's
+ * alias (/dev/stdin → /proc/self/fd/0 on Linux, → fd/0 on macOS), which leads to whatever
+ * terminal this process happens to run in.
+ */
+function linkTarget(p: string): string | undefined {
+  try {
+    if (!fs.lstatSync(p).isSymbolicLink()) return undefined;
+    if (/^(\/proc\/|(\/dev\/)?fd\/)/.test(fs.readlinkSync(p))) return undefined;
+    return fs.realpathSync(p);
+  } catch {
+    return undefined;
+  }
+}
+
+const entries = (dir: string): string[] => {
+  try {
+    return fs.readdirSync(dir).sort((a, b) => a.localeCompare(b, 'en', { numeric: true }));
+  } catch {
+    return [];
+  }
+};
+
+/** Symlinks to ttys: udev's /dev/serial/by-id and by-path (stable across re-plugging), and links right in /dev (a udev rule's /dev/ttyFIXTURE1). */
+export function scanLinks(devDir: string): PortInfo[] {
+  const dirs = [path.join(devDir, 'serial', 'by-id'), path.join(devDir, 'serial', 'by-path'), devDir];
+  return dirs.flatMap((dir) =>
+    entries(dir).flatMap((n) => {
+      const p = path.join(dir, n);
+      const target = linkTarget(p);
+      return target && isTtyPath(target) ? [{ path: p, target, source: 'link' as const }] : [];
+    }),
+  );
+}
+
+/**
+ * Pseudo-terminals (/dev/pts/N) this user may read and write: a simulated unit, a socat
+ * bridge to a networked fixture. Checked with access(), never opened: the last close of a
+ * pty's far end hangs up whoever holds the other end.
+ */
+export function scanPts(devDir: string): PortInfo[] {
+  const dir = path.join(devDir, 'pts');
+  return entries(dir)
+    .filter((n) => /^\d+$/.test(n))
+    .map((n) => path.join(dir, n))
+    .filter((p) => {
+      try {
+        fs.accessSync(p, fs.constants.R_OK | fs.constants.W_OK);
+        return true;
+      } catch {
+        return false;
+      }
+    })
+    .map((p) => ({ path: p, source: 'pty' as const }));
+}
+
+/** Paths given before that still lead to a tty (a device node, or a link to one); sn:/loc: specs are not paths. */
+export function givenPorts(paths: readonly string[]): PortInfo[] {
+  return [...new Set(paths)]
+    .filter((p) => path.isAbsolute(p) && !/^(sn|loc):/.test(p))
+    .flatMap((p) => {
+      const target = linkTarget(p);
+      const real = target ?? p;
+      if (!fs.existsSync(real) || !isTtyPath(real)) return [];
+      return [{ path: p, ...(target ? { target } : {}), source: 'given' as const }];
+    });
+}
+
+/** One entry per path, the first source winning; a link to a listed port gets that port's USB facts. */
+export function mergePorts(found: PortInfo[], extra: PortInfo[]): PortInfo[] {
+  const byPath = new Map(found.map((p) => [p.path, p]));
+  for (const p of extra) {
+    if (byPath.has(p.path)) continue;
+    const of = p.target ? byPath.get(p.target) : undefined;
+    byPath.set(p.path, of ? { ...of, ...p } : p);
+  }
+  return [...byPath.values()];
 }
 
 export interface PortFilter {

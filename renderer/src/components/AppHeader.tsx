@@ -2,6 +2,7 @@ import { Flex, Layout, Menu, Typography } from 'antd';
 import { useT, type MessageKey } from '../i18n';
 import { SCREENS, type Screen } from '../screens/types';
 import { useAppState } from '../state/app-state';
+import { ApiBaseBadge } from './ApiBaseBadge';
 import { LangSwitch } from './LangSwitch';
 import { LockState } from './LockState';
 import { SimBadge } from './SimBadge';
@@ -24,6 +25,7 @@ export function AppHeader({ screen, onNavigate, onLocked }: { screen: Screen | n
         {t('app.title')}
       </Typography.Text>
       {state?.mode === 'simulation' && <SimBadge />}
+      <ApiBaseBadge />
       <div style={{ flex: 1, minWidth: 0 }}>
         {showNav && (
           <Menu

@@ -2,12 +2,18 @@ import type { ServerResponse } from 'node:http';
 
 export type EventSource = (cb: (name: string, payload: unknown) => void) => () => void;
 
-export const HEARTBEAT_MS = 15_000;
+export const HEARTBEAT_MS = 1000;
+
+/** The bridge's own event, beside the contract's: the page's sign that the station is alive. */
+export const HEARTBEAT_EVENT = 'heartbeat';
 
 /**
  * GET /api/events: one Server-Sent Events stream per page. Each core event becomes
- * `event: <name>\ndata: <json>\n\n`; a comment line every heartbeat keeps proxies and the
- * browser from timing the stream out. Closing the page unsubscribes.
+ * `event: <name>\ndata: <json>\n\n`. A `heartbeat` event (data: `{"every_ms": n}`) comes at
+ * once and then every n ms: the page knows the station is alive by it, and when it stops (the
+ * process hangs, or dies without closing the socket) shows that within a few seconds; a
+ * comment line would not do, EventSource gives pages no sight of comments. Closing the page
+ * unsubscribes.
  */
 export function openEventStream(res: ServerResponse, onEvent: EventSource, heartbeatMs: number): () => void {
   res.writeHead(200, {
@@ -16,10 +22,11 @@ export function openEventStream(res: ServerResponse, onEvent: EventSource, heart
     Connection: 'keep-alive',
     'X-Accel-Buffering': 'no',
   });
-  res.write(': connected\nretry: 2000\n\n');
+  const beatFrame = `event: ${HEARTBEAT_EVENT}\ndata: ${JSON.stringify({ every_ms: heartbeatMs })}\n\n`;
+  res.write(`: connected\nretry: 2000\n\n${beatFrame}`);
   let closed = false;
   const unsubscribe = onEvent((name, payload) => {
-    if (closed || !/^[\w.-]+$/.test(name)) return;
+    if (closed || name === HEARTBEAT_EVENT || !/^[\w.-]+$/.test(name)) return;
     let data: string;
     try {
       data = JSON.stringify(payload ?? null);
@@ -30,7 +37,7 @@ export function openEventStream(res: ServerResponse, onEvent: EventSource, heart
     res.write(`event: ${name}\ndata: ${data}\n\n`);
   });
   const beat = setInterval(() => {
-    if (!closed) res.write(': heartbeat\n\n');
+    if (!closed) res.write(beatFrame);
   }, heartbeatMs);
   beat.unref();
   const close = () => {

@@ -5,9 +5,11 @@ import { WxError, toPayload } from '../../errors/wx-error.js';
 import { handleInvoke } from './api.js';
 import { HEARTBEAT_MS, openEventStream } from './events.js';
 import { DOWNLOAD_NAME, serveAsset, serveDownload, serveIndex } from './files.js';
+import { sendNoSessionJson, sendNoSessionPage } from './no-session.js';
 import { forbidden, sendJson, sendText } from './respond.js';
 import { hostAllowed, originAllowed, setSecurityHeaders } from './security.js';
-import { newToken, tokenMatches } from './token.js';
+import { BridgeSession } from './session.js';
+import { newToken } from './token.js';
 
 export interface BridgeOptions {
   /** The contract's handler table (the AppService's). */
@@ -27,7 +29,7 @@ export interface BridgeOptions {
    * answer names is allowed too, so the bridge serves what the AppService reports.
    */
   exportsDir?: string | (() => string | null | undefined);
-  /** SSE comment heartbeat (15 s). */
+  /** How often the event stream says the station is alive (1 s). */
   heartbeatMs?: number;
 }
 
@@ -36,6 +38,8 @@ export interface Bridge {
   url: string;
   port: number;
   token: string;
+  /** The session cookie's name (it carries the port). */
+  cookieName: string;
   server: http.Server;
   close(): Promise<void>;
 }
@@ -45,16 +49,20 @@ type ExportInput = Parameters<Handlers['records.export']>[0];
 /**
  * The loopback bridge of `wxprov ui`: the same contract the Electron IPC serves, over HTTP on
  * 127.0.0.1 with a per-run token, so the renderer runs in a plain browser against the real core.
+ * "Session" below is the printed token in the x-wxprov-token header (scripts) or this run's
+ * session cookie (the page, see session.ts).
  *
- *   POST /api/<name>        header x-wxprov-token     JSON body (≤ 1 MB) → 200 JSON Result
- *   GET  /api/events        ?token=                    Server-Sent Events, event name = EventName
- *   GET  /download/<file>   ?token=                    an export (records-*.csv) only
- *   GET  /  (/index.html)   ?token=                    the page
- *   GET  /assets/*          no token                   Vite's hashed bundles (no data)
+ *   POST /api/<name>        session                         JSON body (≤ 1 MB) → 200 JSON Result
+ *   GET  /api/events        session or ?token=              Server-Sent Events, event name = EventName, plus `heartbeat`
+ *   GET  /api/ping          session or ?token=              204: the page's probe while it reconnects
+ *   GET  /download/<file>   session or ?token=              an export (records-*.csv) only
+ *   GET  /  (/index.html)   ?token= (sets the cookie), or the cookie    the page
+ *   GET  /assets/*          nothing                         Vite's hashed bundles (no data)
  *   anything else           403
  *
- * Every request must name us in Host (127.0.0.1:<port> or localhost:<port>: DNS rebinding) and
- * must not come from another Origin.
+ * Without a session the page is a short bilingual page saying how to get in, /api answers a
+ * UI_SESSION_REQUIRED Result, both 403. Every request must name us in Host (127.0.0.1:<port>
+ * or localhost:<port>: DNS rebinding) and must not come from another Origin.
  */
 export async function startBridge(o: BridgeOptions): Promise<Bridge> {
   if (o.host !== undefined && o.host !== '127.0.0.1') {
@@ -78,11 +86,14 @@ export async function startBridge(o: BridgeOptions): Promise<Bridge> {
       const base = value?.file ? path.basename(value.file) : '';
       if (!DOWNLOAD_NAME.test(base)) return { ...value, url: null };
       learnedDirs.add(path.dirname(path.resolve(value.file)));
-      return { ...value, url: `/download/${encodeURIComponent(base)}?token=${encodeURIComponent(token)}` };
+      // No token in it: the page downloads with its cookie; a script adds its header.
+      return { ...value, url: `/download/${encodeURIComponent(base)}` };
     },
   };
 
   let port = 0;
+  // Made once the port is known (the cookie is named after it); no request comes before.
+  let session!: BridgeSession;
   const route = async (req: http.IncomingMessage, res: http.ServerResponse): Promise<void> => {
     setSecurityHeaders(res);
     if (!hostAllowed(req, port) || !originAllowed(req, port)) return forbidden(res);
@@ -98,16 +109,23 @@ export async function startBridge(o: BridgeOptions): Promise<Bridge> {
     const queryToken = url.searchParams.get('token');
 
     if (p === '/api/events') {
-      if (!tokenMatches(token, queryToken)) return forbidden(res);
+      if (!session.allows(req, queryToken)) return sendNoSessionJson(res);
       if (method !== 'GET') return sendText(res, 405, 'Method not allowed\n', { Allow: 'GET' });
       const end = openEventStream(res, o.onEvent, heartbeatMs);
       streams.add(end);
       res.on('close', () => streams.delete(end));
       return;
     }
+    if (p === '/api/ping') {
+      if (!session.allows(req, queryToken)) return sendNoSessionJson(res);
+      if (!isGet) return sendText(res, 405, 'Method not allowed\n', { Allow: 'GET' });
+      res.writeHead(204, { 'Cache-Control': 'no-store' });
+      res.end();
+      return;
+    }
     if (p.startsWith('/api/')) {
-      const header = req.headers['x-wxprov-token'];
-      if (!tokenMatches(token, typeof header === 'string' ? header : undefined)) return forbidden(res);
+      // The token only in the header here: a query string ends up in logs and history.
+      if (!session.allows(req)) return sendNoSessionJson(res);
       if (method !== 'POST') return sendText(res, 405, 'Method not allowed\n', { Allow: 'POST' });
       let name: string;
       try {
@@ -118,7 +136,7 @@ export async function startBridge(o: BridgeOptions): Promise<Bridge> {
       return handleInvoke(handlers, name, req, res);
     }
     if (p.startsWith('/download/')) {
-      if (!tokenMatches(token, queryToken)) return forbidden(res);
+      if (!session.allows(req, queryToken)) return forbidden(res);
       if (!isGet) return forbidden(res);
       return serveDownload(req, res, exportDirs(), p.slice('/download/'.length));
     }
@@ -126,8 +144,15 @@ export async function startBridge(o: BridgeOptions): Promise<Bridge> {
       if (!isGet) return forbidden(res);
       return serveAsset(req, res, staticDir, p.slice('/assets/'.length));
     }
-    if ((p === '/' || p === '/index.html') && isGet && tokenMatches(token, queryToken)) {
-      return serveIndex(req, res, staticDir);
+    if ((p === '/' || p === '/index.html') && isGet) {
+      // The printed address trades its token for the cookie; the page then drops the token
+      // from the address bar, and reloads and new tabs come in on the cookie.
+      if (session.hasToken(req, queryToken)) {
+        res.setHeader('Set-Cookie', session.setCookie());
+        return serveIndex(req, res, staticDir);
+      }
+      if (session.hasCookie(req)) return serveIndex(req, res, staticDir);
+      return sendNoSessionPage(res);
     }
     return forbidden(res);
   };
@@ -162,12 +187,14 @@ export async function startBridge(o: BridgeOptions): Promise<Bridge> {
   });
   const addr = server.address();
   port = typeof addr === 'object' && addr ? addr.port : 0;
+  session = new BridgeSession(token, port);
 
   let closing: Promise<void> | undefined;
   return {
     url: `http://127.0.0.1:${port}/?token=${token}`,
     port,
     token,
+    cookieName: session.cookieName,
     server,
     close() {
       closing ??= new Promise<void>((resolve) => {

@@ -12,6 +12,7 @@ import { useT } from '../../i18n';
 import { useLoadedState } from '../../state/app-state';
 import { useBusy } from '../../useBusy';
 import { isHostAppId } from '../../util/validate';
+import { ApiBaseField } from './ApiBaseField';
 
 export function CredentialsStep() {
   const t = useT();
@@ -84,6 +85,7 @@ export function CredentialsStep() {
           </Typography.Text>
         )}
       </Space>
+      {!sim && <ApiBaseField />}
     </Space>
   );
 }

@@ -3,7 +3,7 @@
  * rate; an expanded row holds the engineer's timing for that slot (PROTOCOL.md, "Timing").
  */
 import { DeleteOutlined, PlusOutlined, ReloadOutlined } from '@ant-design/icons';
-import { App, Button, Card, Input, InputNumber, Select, Space, Table, Typography } from 'antd';
+import { App, Button, Card, Input, InputNumber, Select, Space, Table, Tag, Typography } from 'antd';
 import { useCallback, useEffect, useState } from 'react';
 import type { ErrorPayload, PortInfo, Slot } from '../../../../preload/contract';
 import { call, invoke } from '../../call';
@@ -11,6 +11,9 @@ import { ErrorAlert } from '../../errors';
 import { useT, type MessageKey } from '../../i18n';
 import { useLoadedState } from '../../state/app-state';
 import { useBusy } from '../../useBusy';
+
+/** Ports serialport does not list, labelled so the engineer knows what they are. */
+const PORT_KIND: Record<'pty' | 'link' | 'given', MessageKey> = { pty: 'slots.kind.pty', link: 'slots.kind.link', given: 'slots.kind.given' };
 
 const BAUDS = [9600, 19200, 38400, 57600, 115200, 230400, 460800, 921600];
 
@@ -91,7 +94,16 @@ export function SlotsStep() {
           dataSource={ports ?? []}
           locale={{ emptyText: t('slots.noPorts') }}
           columns={[
-            { title: t('slots.path'), dataIndex: 'path' },
+            {
+              title: t('slots.path'),
+              render: (_, p) => (
+                <Space size={4} wrap data-testid={`port-${p.path}`}>
+                  <span>{p.path}</span>
+                  {p.target && <Typography.Text type="secondary">→ {p.target}</Typography.Text>}
+                  {(p.source === 'pty' || p.source === 'link' || (p.source === 'given' && state.mode === 'real')) && <Tag>{t(PORT_KIND[p.source])}</Tag>}
+                </Space>
+              ),
+            },
             { title: t('slots.maker'), dataIndex: 'manufacturer', render: (m?: string) => m ?? '—' },
             { title: t('slots.serial'), dataIndex: 'serialNumber', render: (m?: string) => m ?? '—' },
             { title: t('slots.location'), dataIndex: 'location', render: (m?: string) => m ?? '—' },

@@ -202,7 +202,9 @@ describe('checked before a unit is touched', () => {
     const r = await cli(['station', '--port', u.port, '--product', String(p.json.product_id), '--count', '1', '--json'], bare);
     expect(r.code).toBe(1);
     expect(r.json.error).toMatchObject({ code: 'STATION_CODE_MISSING' });
-    expect(r.json.error.message_en).toMatch(/station_code/);
+    // The operator's words say where to set it; the engineer detail names the setting.
+    expect(r.json.error.message_en).toMatch(/station code/);
+    expect(r.json.error.engineer_en).toMatch(/wxprov config set station_code/);
     expect(u.lines.filter((l) => l.startsWith('> '))).toEqual([]);
   });
 });

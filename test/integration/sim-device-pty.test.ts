@@ -149,8 +149,8 @@ describe('openPtyPair + SimDevice, station through serialport', () => {
     expect(missing.params.detail).toMatch(/socat exited 1: symlink/);
     const noSocat = await wxError(openPtyPair(path.join(dir, 'ttyY'), { socat: path.join(dir, 'no-socat-here') }));
     expect(noSocat.code).toBe('SIM_NEEDS_SOCAT');
-    expect(noSocat.toPayload().hint_en).toMatch(/apt-get install socat/);
-    expect(noSocat.toPayload().hint_zh).toMatch(/apt-get install socat/);
+    expect(noSocat.toPayload().engineer_en).toMatch(/apt-get install socat/);
+    expect(noSocat.toPayload().engineer_zh).toMatch(/apt-get install socat/);
   });
 
   it('replaces a stale symlink left by a killed simulator', async () => {

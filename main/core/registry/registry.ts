@@ -133,7 +133,7 @@ export class Registry {
         throw new WxError('INPUT_INVALID', { field: '--product', detail: `${deviceId} is in products ${rows.map((r) => r.product_id).join(', ')}`, allowed: 'the product the id belongs to' });
       }
       const d = rows[0];
-      if (d.status === 'void') throw new WxError('DEVICE_STATE_INVALID', { device_id: deviceId, status: 'void', action: 'voided again' });
+      if (d.status === 'void') throw new WxError('DEVICE_STATE_INVALID', { device_id: deviceId, status: { zh: '作废', en: 'void' }, action: { zh: '再次作废', en: 'voided again' } });
       const before = this.devices.registration(d.id);
       this.devices.markVoid(d.id, why, this.ctx.now().toISOString(), this.ctx.actor);
       this.ctx.log.info('devices.void', { product_id: d.product_id, device_id: deviceId, from: d.status, registration: before ?? 'none' });

@@ -1,4 +1,4 @@
-import { WxError } from '../errors/wx-error.js';
+import { WxError, type Words } from '../errors/wx-error.js';
 import { deviceIdProblem } from '../ids/validate.js';
 
 /**
@@ -80,7 +80,7 @@ function formatDate(d: Date, format: string): string {
 }
 
 export function renderTemplate(t: Template, v: RenderValues): string {
-  const need = (name: string, value: string | undefined, hint: string): string => {
+  const need = (name: string, value: string | undefined, hint: Words): string => {
     if (!value) throw new WxError('TEMPLATE_NEEDS_VALUE', { token: `{${name}}`, hint });
     return value;
   };
@@ -90,7 +90,7 @@ export function renderTemplate(t: Template, v: RenderValues): string {
         case 'text':
           return p.text;
         case 'station':
-          return need('station', v.station, 'wxprov config set station_code <code>');
+          return need('station', v.station, { zh: '在设置页填写工位编号', en: 'set the station code on the setup screen' });
         case 'date':
           return formatDate(v.date, p.format);
         case 'seq': {
@@ -99,9 +99,9 @@ export function renderTemplate(t: Template, v: RenderValues): string {
           return s.padStart(p.digits, '0');
         }
         case 'hwid':
-          return need('hwid', v.hwid && clean(v.hwid), 'the unit reports its hwid on HELLO');
+          return need('hwid', v.hwid && clean(v.hwid), { zh: '硬件号由设备在连接时报告', en: 'the unit reports its hwid on HELLO' });
         case 'sn':
-          return need('sn', v.sn && clean(v.sn), 'scan the unit barcode (--sn)');
+          return need('sn', v.sn && clean(v.sn), { zh: '先扫描设备条码', en: 'scan the unit barcode first' });
       }
     })
     .join('');

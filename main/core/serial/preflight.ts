@@ -27,7 +27,7 @@ export function preflight(ctx: CoreContext, productId: number, keyVersion?: numb
   const registry = new Registry(ctx);
   const product = registry.requireRegistrable(productId);
   const hostAppId = ctx.env.appid;
-  if (!hostAppId) throw new WxError('CONFIG_MISSING', { name: 'WXPROV_APPID' });
+  if (!hostAppId) throw new WxError('CONFIG_MISSING', { what: 'AppID', name: 'WXPROV_APPID' });
   const stationCode = registry.settings.requireStationCode(ctx.machine);
   const signer = new KeyService(ctx).signer(productId, keyVersion);
   const requeued = new DeviceStore(ctx.db).queueUnqueued(ctx.now().toISOString());

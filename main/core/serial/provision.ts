@@ -1,9 +1,10 @@
 import type { CoreContext } from '../context.js';
 import type { ErrorCode } from '../errors/codes.js';
-import { WxError, isWxError, toPayload } from '../errors/wx-error.js';
+import { WxError, isWxError, toPayload, type ErrorPayload, type Words } from '../errors/wx-error.js';
 import { KeyService } from '../keys/key-service.js';
 import type { DeviceRow } from '../registry/device-store.js';
 import { Registry } from '../registry/registry.js';
+import { UnitResults, type UnitOutcome } from '../registry/unit-results.js';
 import { field, fieldMap } from './frame.js';
 import type { HostConn } from './host-conn.js';
 import { judgeLocked, type UnitIdentity } from './locked-unit.js';
@@ -33,7 +34,7 @@ export const STEP_PROGRESS: Record<Step, number> = {
  */
 const STOPPABLE: ReadonlySet<Step> = new Set(['hello', 'erase', 'read', 'allocate', 'write', 'readback', 'verify', 'commit', 'push_test']);
 
-export type UnitOutcome = 'PASS' | 'FAIL' | 'EXISTING';
+export type { UnitOutcome };
 
 export interface UnitResult {
   result: UnitOutcome;
@@ -46,6 +47,8 @@ export interface UnitResult {
   reason: string | null;
   reason_zh: string | null;
   code: ErrorCode | null;
+  /** A FAIL's error whole: the tile shows its hint to the operator and its engineer detail behind 详情. */
+  error: ErrorPayload | null;
   product_id: number;
   key_version: number | null;
   push_test: PushTestResult | null;
@@ -76,6 +79,12 @@ export interface ProvisionEvent {
   device_id?: string;
 }
 
+/** What the operator does when the unit refuses a command (DEVICE_ERROR's hint). */
+const CHECK_FIRMWARE: Words = { zh: '放到一边，交给工程师检查固件', en: 'Set it aside for an engineer to check the firmware' };
+const ERASE_REFUSED: Words = { zh: '量产固件不允许擦除：只有开发用的设备可以擦除', en: 'Production firmware refuses ERASE: only development units can be erased' };
+const LOCKED_MEANWHILE: Words = { zh: '设备在此期间自己锁定了：取下后重新放上，再读一次', en: 'The unit locked itself meanwhile: take it off and place it again to read it' };
+const FLASH_FAILED: Words = { zh: '设备无法写入自身的存储：放到一边', en: 'The unit could not write its flash: set it aside' };
+
 const IDENTITY_KEYS = ['host_app_id', 'product_id', 'key_version', 'device_id', 'signature'] as const;
 
 /** A failure at a step: carries the step so the result can name it. */
@@ -104,6 +113,24 @@ export async function provisionUnit(
   onEvent: (e: ProvisionEvent) => void = () => {},
   ready: LineReady = preflight(ctx, req.product_id, req.key_version),
 ): Promise<UnitResult> {
+  const unit = await provisionOnce(ctx, conn, req, onEvent, ready);
+  logResult(ctx, unit, ready.station_code);
+  return unit;
+}
+
+/**
+ * Every result goes to the results log, the day's counters' source (a FAIL before an id was
+ * allocated has no other trace). Logging it can fail without changing what the unit is.
+ */
+function logResult(ctx: CoreContext, u: UnitResult, station: string): void {
+  try {
+    new UnitResults(ctx.db).add({ result: u.result, port: u.port, product_id: u.product_id, device_id: u.device_id, hwid: u.hwid, step: u.step, code: u.code }, station, ctx.now());
+  } catch (e) {
+    ctx.log.error('unit.result_not_logged', { port: u.port, device_id: u.device_id, result: u.result, error: e instanceof Error ? e.message : String(e) });
+  }
+}
+
+async function provisionOnce(ctx: CoreContext, conn: HostConn, req: ProvisionRequest, onEvent: (e: ProvisionEvent) => void, ready: LineReady): Promise<UnitResult> {
   const started = Date.now();
   const port = conn.link.path;
   const registry = new Registry(ctx);
@@ -124,8 +151,8 @@ export async function provisionUnit(
       throw new StepFailure(step, isWxError(e) ? e : new WxError('INTERNAL', { detail: String(e) }));
     }
   };
-  const deviceError = (code: string | undefined, msg: string | undefined, hint: string) =>
-    new StepFailure(step, new WxError('DEVICE_ERROR', { step, device_code: code ?? 'UNKNOWN', msg: msg ? ` (${msg})` : '', hint }));
+  const deviceError = (code: string | undefined, msg: string | undefined, hint: Words) =>
+    new StepFailure(step, new WxError('DEVICE_ERROR', { step, device_code: code ?? 'UNKNOWN', msg: msg || '—', hint }));
   const result = (outcome: UnitOutcome, extra: Partial<UnitResult> = {}): UnitResult => ({
     result: outcome,
     device_id: device?.device_id ?? null,
@@ -135,6 +162,7 @@ export async function provisionUnit(
     reason: null,
     reason_zh: null,
     code: null,
+    error: null,
     product_id: req.product_id,
     key_version: device?.key_version ?? null,
     push_test: null,
@@ -144,7 +172,7 @@ export async function provisionUnit(
   const fail = (failedStep: Step, err: unknown, extra: Partial<UnitResult> = {}): UnitResult => {
     const p = toPayload(err);
     ctx.log.warn('unit.fail', { port, hwid, device_id: device?.device_id, step: failedStep, code: p.code });
-    return result('FAIL', { step: failedStep, reason: `${p.message_en}. ${p.hint_en}`, reason_zh: `${p.message_zh}。${p.hint_zh}`, code: p.code, ...extra });
+    return result('FAIL', { step: failedStep, reason: `${p.message_en}. ${p.hint_en}`, reason_zh: `${p.message_zh}。${p.hint_zh}`, code: p.code, error: p, ...extra });
   };
   /** The end-of-line push test on a unit whose identity is recorded: its FAIL is the unit's FAIL. */
   const pushTest = async (passed: UnitResult): Promise<UnitResult> => {
@@ -162,7 +190,7 @@ export async function provisionUnit(
     // ── HELLO ───────────────────────────────────────────────────────────────
     emit('hello');
     const hello = await ask('HELLO');
-    if (!hello.ok) throw deviceError(hello.code, hello.msg, 'Check the firmware');
+    if (!hello.ok) throw deviceError(hello.code, hello.msg, CHECK_FIRMWARE);
     const proto = field(hello.frame, 'proto');
     if (proto !== '1') throw new StepFailure(step, new WxError('DEVICE_PROTOCOL', { proto: proto ?? 'none' }));
     hwid = field(hello.frame, 'hwid') ?? null;
@@ -173,7 +201,7 @@ export async function provisionUnit(
     if (state === 'locked') {
       emit('read');
       const read = await ask('READ');
-      if (!read.ok) throw deviceError(read.code, read.msg, 'Check the firmware');
+      if (!read.ok) throw deviceError(read.code, read.msg, CHECK_FIRMWARE);
       const onUnit = fieldMap(read.frame) as UnitIdentity;
       if (!req.erase) {
         const verdict = judgeLocked(ctx, ready, hwid, onUnit, port);
@@ -190,13 +218,13 @@ export async function provisionUnit(
       }
       emit('erase');
       const erased = await ask('ERASE');
-      if (!erased.ok) throw deviceError(erased.code, erased.msg, 'Production firmware refuses ERASE: only development units can be erased');
+      if (!erased.ok) throw deviceError(erased.code, erased.msg, ERASE_REFUSED);
       voidErased(ctx, registry, req.product_id, hwid, onUnit.device_id, port);
       state = 'blank';
     } else if (req.erase && state !== 'blank') {
       emit('erase');
       const erased = await ask('ERASE');
-      if (!erased.ok) throw deviceError(erased.code, erased.msg, 'Production firmware refuses ERASE: only development units can be erased');
+      if (!erased.ok) throw deviceError(erased.code, erased.msg, ERASE_REFUSED);
     }
 
     // ── allocate, sign and queue: on the ledger before the unit sees anything ──
@@ -212,11 +240,11 @@ export async function provisionUnit(
       signature: device.signature!,
     };
     const written = await ask('WRITE', identity);
-    if (!written.ok) throw deviceError(written.code, written.msg, written.code === 'LOCKED' ? 'The unit locked itself meanwhile: take it off and place it again to read it' : 'Check the firmware');
+    if (!written.ok) throw deviceError(written.code, written.msg, written.code === 'LOCKED' ? LOCKED_MEANWHILE : CHECK_FIRMWARE);
 
     emit('readback');
     const read = await ask('READ');
-    if (!read.ok) throw deviceError(read.code, read.msg, 'Check the firmware');
+    if (!read.ok) throw deviceError(read.code, read.msg, CHECK_FIRMWARE);
     const back = fieldMap(read.frame);
     for (const k of IDENTITY_KEYS) {
       if (back[k] !== identity[k]) throw new StepFailure(step, new WxError('DEVICE_MISMATCH', { field: k }));
@@ -230,7 +258,7 @@ export async function provisionUnit(
     emit('commit');
     committing = true;
     const committed = await ask('COMMIT');
-    if (!committed.ok) throw deviceError(committed.code, committed.msg, committed.code === 'FLASH' ? 'The unit could not write its flash: set it aside' : 'Check the firmware');
+    if (!committed.ok) throw deviceError(committed.code, committed.msg, committed.code === 'FLASH' ? FLASH_FAILED : CHECK_FIRMWARE);
     registry.devices.update(device.id, { status: 'written', last_error: null, port }, ctx.now().toISOString());
 
     emit('confirm');
@@ -238,7 +266,7 @@ export async function provisionUnit(
     const after = again.ok ? field(again.frame, 'state') : undefined;
     const afterHwid = again.ok ? field(again.frame, 'hwid') : undefined;
     if (afterHwid !== undefined && afterHwid !== hwid) throw new StepFailure(step, new WxError('UNIT_CHANGED', { before: hwid, after: afterHwid }));
-    if (after !== 'locked') throw new StepFailure(step, new WxError('DEVICE_NOT_LOCKED', { state: after ?? 'no answer' }));
+    if (after !== 'locked') throw new StepFailure(step, new WxError('DEVICE_NOT_LOCKED', { state: after ?? { zh: '无应答', en: 'no answer' } }));
 
     emit('record');
     recordPass(ctx, registry, device, port);

@@ -35,7 +35,7 @@ export async function runPushTest(ctx: CoreContext, conn: HostConn, o: { signal?
   try {
     const tok = await conn.request('TOKEN', {}, { step: 'push_test', signal: o.signal });
     const pushToken = tok.ok ? field(tok.frame, 'push_token') : undefined;
-    if (!pushToken) throw new WxError('DEVICE_ERROR', { step: 'push_test', device_code: tok.code ?? 'BADANSWER', msg: '', hint: 'The unit must be activated and online' });
+    if (!pushToken) throw new WxError('DEVICE_ERROR', { step: 'push_test', device_code: tok.code ?? 'BADANSWER', msg: tok.msg || '—', hint: { zh: '设备须已激活并联网', en: 'The unit must be activated and online' } });
     const arrived = new Promise<void>((resolve, reject) => {
       timer = setTimeout(() => reject(new WxError('DEVICE_NO_ANSWER', { step: 'push_test', tries: 1 })), o.waitMs ?? conn.timing.pushMs);
       // A stop ends the wait at once: the push may take seconds to come back.

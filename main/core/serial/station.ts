@@ -42,6 +42,8 @@ export interface StationPort {
 export interface StationOptions extends Omit<ProvisionRequest, 'device_id' | 'hwid' | 'signal'> {
   /** A scanned barcode for the next unit (`{sn}`), taken once: the operator scans, then plugs. */
   takeSn?: () => string | undefined;
+  /** Read at each new unit, so a switch flipped while the line runs applies to the next unit; `push_test` otherwise. */
+  pushTest?: () => boolean;
   /** Stop starting new units after this many (in-flight ones finish); run until stopped without it. */
   count?: number;
   /** How often the fixture is asked HELLO. */
@@ -132,7 +134,7 @@ export async function runStation(ctx: CoreContext, ports: StationPort[], o: Stat
             const unit = await provisionUnit(
               ctx,
               conn,
-              { ...o, hwid: change.hwid, sn: o.takeSn?.() ?? o.sn, signal: stop.signal },
+              { ...o, hwid: change.hwid, sn: o.takeSn?.() ?? o.sn, push_test: o.pushTest?.() ?? o.push_test, signal: stop.signal },
               (e) => emit({ type: 'step', ...e, port: p.spec }),
               ready,
             );

@@ -46,7 +46,7 @@ const unitDoc = (u: UnitResult) => ({
 });
 
 const unitLine = (u: UnitResult) =>
-  `${u.result.padEnd(8)} ${u.port}  device_id ${u.device_id ?? '-'}  hwid ${u.hwid ?? '-'}  step ${u.step}${u.push_test ? `  push ${u.push_test.result}` : ''}${u.reason ? `  — ${u.reason}` : ''}`;
+  `${u.result.padEnd(8)} ${u.port}  device_id ${u.device_id ?? '-'}  hwid ${u.hwid ?? '-'}  step ${u.step}${u.push_test ? `  push ${u.push_test.result}` : ''}${u.reason ? `  — ${u.reason}` : ''}${u.error?.engineer_en ? ` [${u.error.engineer_en}]` : ''}`;
 
 export const flashCommand: Command = {
   path: ['flash'],

@@ -1,10 +1,7 @@
-/** Today on this station: units, passes, failures, pass rate, and registrations still queued. */
-import { Card, Col, Row, Statistic } from 'antd';
-import type { ReactNode } from 'react';
+/** Today on this station: units, passes, failures, pass rate, and registrations still queued — one row, so the tiles keep the height. */
+import { Flex } from 'antd';
 import type { LineStatus } from '../../../../preload/contract';
 import { useT } from '../../i18n';
-
-const wrap = (id: string) => (node: ReactNode) => <span data-testid={id}>{node}</span>;
 
 export function Counters({ status }: { status: LineStatus }) {
   const t = useT();
@@ -19,14 +16,16 @@ export function Counters({ status }: { status: LineStatus }) {
     { id: 'line-queue', title: t('counters.queue'), value: status.queue.pending },
   ];
   return (
-    <Row gutter={12}>
+    <Flex gap={8} wrap>
       {cells.map((c) => (
-        <Col key={c.id} flex={1}>
-          <Card size="small">
-            <Statistic title={c.title} value={c.value} suffix={c.suffix} valueRender={wrap(c.id)} styles={{ content: { color: c.color, fontSize: 30, fontWeight: 700 } }} />
-          </Card>
-        </Col>
+        <Flex key={c.id} align="baseline" gap={8} style={{ flex: '1 1 0', minWidth: 150, background: '#fff', border: '1px solid #f0f0f0', borderRadius: 8, padding: '2px 12px' }}>
+          <span style={{ color: '#8c8c8c', whiteSpace: 'nowrap' }}>{c.title}</span>
+          <span style={{ color: c.color, fontSize: 24, fontWeight: 700, lineHeight: 1.3 }}>
+            <span data-testid={c.id}>{c.value}</span>
+            {c.suffix}
+          </span>
+        </Flex>
       ))}
-    </Row>
+    </Flex>
   );
 }

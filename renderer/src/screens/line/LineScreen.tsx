@@ -1,6 +1,9 @@
-/** The operator's screen: a tile per fixture slot, today's counters, the scanner, start/stop. */
+/**
+ * The operator's screen: the scanner and start/stop, today's counters, and a tile per fixture
+ * slot sharing out the rest of the window, so every slot is in view without scrolling.
+ */
 import { CaretRightOutlined, PauseOutlined, SoundOutlined } from '@ant-design/icons';
-import { Alert, Button, Col, Empty, Row, Space, Spin, Switch, Tag } from 'antd';
+import { Alert, Button, Col, Empty, Flex, Row, Space, Spin, Switch, Tag } from 'antd';
 import { useCallback, useEffect, useState } from 'react';
 import type { LineStatus } from '../../../../preload/contract';
 import { call } from '../../call';
@@ -12,6 +15,8 @@ import { beep } from './beep';
 import { Counters } from './Counters';
 import { ScanField } from './ScanField';
 import { SlotTile } from './SlotTile';
+import { TILE_GAP, tileGrid } from './tile-grid';
+import { useFreeBox } from './useFreeBox';
 
 export function LineScreen({ onOpenSetup }: { onOpenSetup: () => void }) {
   const t = useT();
@@ -19,6 +24,7 @@ export function LineScreen({ onOpenSetup }: { onOpenSetup: () => void }) {
   const [status, setStatus] = useState<LineStatus | null>(null);
   const [starting, runStart] = useBusy();
   const [stopping, runStop] = useBusy();
+  const { ref: gridRef, box: free } = useFreeBox();
 
   const load = useCallback(async () => {
     const s = await call('line.status');
@@ -37,10 +43,10 @@ export function LineScreen({ onOpenSetup }: { onOpenSetup: () => void }) {
   const start = () => runStart(async () => (await call('line.start')) ?? null).then((s) => s && setStatus(s));
   const stop = () => runStop(async () => (await call('line.stop')) ?? null).then((s) => s && setStatus(s));
   const notReady = state.product_id === null || state.slots.length === 0;
-  const span = status.slots.length <= 2 ? 12 : status.slots.length === 3 ? 8 : 6;
+  const grid = tileGrid(status.slots.length, free.width, free.height);
 
   return (
-    <Space orientation="vertical" style={{ width: '100%' }} size="middle">
+    <Flex vertical gap={8}>
       {notReady && !state.locked && (
         <Alert
           type="warning"
@@ -80,17 +86,20 @@ export function LineScreen({ onOpenSetup }: { onOpenSetup: () => void }) {
         </Col>
       </Row>
       <Counters status={status} />
-      {status.slots.length === 0 ? (
-        <Empty description={t('line.noSlots')} />
-      ) : (
-        <Row gutter={[12, 12]}>
-          {status.slots.map((v) => (
-            <Col key={v.slot.name} xs={24} md={12} xl={span}>
-              <SlotTile view={v} running={status.running} simulation={state.mode === 'simulation'} />
-            </Col>
-          ))}
-        </Row>
-      )}
-    </Space>
+      {status.slots.length === 0 && <Empty description={t('line.noSlots')} />}
+      <div
+        ref={gridRef}
+        style={{
+          display: 'grid',
+          gridTemplateColumns: `repeat(${grid.cols}, minmax(0, 1fr))`,
+          gridAutoRows: `${grid.rowHeight}px`,
+          gap: TILE_GAP,
+        }}
+      >
+        {status.slots.map((v) => (
+          <SlotTile key={v.slot.name} view={v} running={status.running} simulation={state.mode === 'simulation'} />
+        ))}
+      </div>
+    </Flex>
   );
 }

@@ -4,7 +4,7 @@
  * while nothing else that takes text has the focus.
  */
 import { BarcodeOutlined } from '@ant-design/icons';
-import { Input, Space, Tag, Typography, type InputRef } from 'antd';
+import { Flex, Input, Tag, Typography, type InputRef } from 'antd';
 import { useEffect, useRef, useState } from 'react';
 import type { LineStatus } from '../../../../preload/contract';
 import { call } from '../../call';
@@ -38,8 +38,9 @@ export function ScanField({ pendingSn, onStatus, disabled }: { pendingSn: string
     if (s) onStatus(s);
   };
 
+  // One row: the line screen gives its height to the tiles.
   return (
-    <Space orientation="vertical" style={{ width: '100%' }} size={4}>
+    <Flex align="center" gap={12} style={{ width: '100%' }}>
       <Input
         ref={ref}
         data-testid="scan-input"
@@ -53,8 +54,9 @@ export function ScanField({ pendingSn, onStatus, disabled }: { pendingSn: string
         onPressEnter={() => void submit()}
         autoComplete="off"
         spellCheck={false}
+        style={{ flex: 1, minWidth: 200 }}
       />
-      <Typography.Text type="secondary">
+      <Typography.Text type="secondary" style={{ whiteSpace: 'nowrap' }}>
         {t('scan.pending')}{' '}
         {pendingSn ? (
           <Tag data-testid="scan-pending" color="blue" style={{ fontSize: 16, fontFamily: 'monospace' }}>
@@ -64,6 +66,6 @@ export function ScanField({ pendingSn, onStatus, disabled }: { pendingSn: string
           <span data-testid="scan-pending">{t('scan.none')}</span>
         )}
       </Typography.Text>
-    </Space>
+    </Flex>
   );
 }

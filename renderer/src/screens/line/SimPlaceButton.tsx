@@ -21,7 +21,7 @@ export function SimPlaceButton({ slot, disabled }: { slot: string; disabled: boo
   const [busy, run] = useBusy();
   const place = (fault?: Fault) => run(() => call('sim.placeUnit', fault ? { slot, fault } : { slot }));
   return (
-    <Space.Compact>
+    <Space.Compact size="small">
       <Button data-testid={`sim-place-${slot}`} icon={<PlusCircleOutlined />} loading={busy} disabled={disabled} onClick={() => void place()}>
         {t('sim.place')}
       </Button>

@@ -1,157 +1,131 @@
 /**
- * One fixture slot: what the unit on it is doing, then a large PASS / FAIL / EXISTING with
- * the reason and what to do next — for as long as that unit is on the fixture. Once it is
- * taken off the tile waits for the next unit and the last result shrinks to one line, so a
- * big green PASS never stands beside a unit it is not about. A lost port shows in orange.
+ * One fixture slot: what the unit on it is doing, then a large PASS / FAIL / EXISTING on the
+ * whole tile in solid colour, with the reason and what to do next — for as long as that unit is
+ * on the fixture. Once it is taken off the tile waits for the next unit and the last result
+ * shrinks to one line, so a big green PASS never stands beside a unit it is not about. A lost
+ * port shows in orange. The tile is a CSS size container: its words are sized from the tile
+ * and fit at any tile size; the code and the engineer's detail wait behind 详情.
  */
-import { Card, Progress, Space, Tag, Typography } from 'antd';
+import { Button, Progress, Tag } from 'antd';
+import { useEffect, useState } from 'react';
 import type { SlotView } from '../../../../preload/contract';
 import { errorText } from '../../errors';
 import { useLocale, useT } from '../../i18n';
 import { SimPlaceButton } from './SimPlaceButton';
-import { LOST_STYLE, RESULT_STYLE, STATE_WORDS, STEP_WORDS, reasonOf, splitReason, stepInWords } from './words';
+import { TileDetails, type TileFacts } from './TileDetails';
+import { TileResult } from './TileResult';
+import { NAME_SIZE, SMALL_SIZE, TEXT_SIZE, clampLines, oneLine } from './tile-style';
+import { LOST_STYLE, RESULT_STYLE, STATE_WORDS, STEP_WORDS, resultWords } from './words';
 
 export function SlotTile({ view, running, simulation }: { view: SlotView; running: boolean; simulation: boolean }) {
   const t = useT();
+  const { locale } = useLocale();
   const name = view.slot.name;
   const last = view.last;
   const lost = view.state === 'lost';
   const busy = view.state === 'busy';
   /** The result is about the unit on the fixture now. */
   const showing = !busy && !lost && last !== null && view.present;
-  const style = lost ? LOST_STYLE : showing ? RESULT_STYLE[last.result] : null;
-  const deviceId = busy || !showing ? view.device_id : (last?.device_id ?? view.device_id);
-  const hwid = busy || !showing ? view.hwid : (last?.hwid ?? view.hwid);
+  const words = showing ? resultWords(last, locale, t) : null;
+  const portError = lost && view.port_error ? errorText(view.port_error, locale) : null;
+  const deviceId = busy || !showing ? view.device_id : (last.device_id ?? view.device_id);
+  const hwid = busy || !showing ? view.hwid : (last.hwid ?? view.hwid);
+
+  const facts: TileFacts | null = words
+    ? { error: words.error, what: words.reason, next: words.next, port: view.slot.spec, deviceId, hwid }
+    : lost
+      ? { error: view.port_error, what: portError?.message ?? null, next: portError?.hint ?? null, port: view.slot.spec, deviceId, hwid }
+      : null;
+  const [open, setOpen] = useState(false);
+  // Details are about what the tile shows: a new unit or a new state closes them.
+  const subject = `${view.state}|${showing ? `${last.result}|${last.device_id}|${last.hwid}|${last.ms}` : ''}`;
+  useEffect(() => setOpen(false), [subject]);
+
+  const fill = showing ? RESULT_STYLE[last.result].fill : null;
+  const border = fill ?? (lost ? LOST_STYLE.border : busy ? '#1677ff' : '#d9d9d9');
 
   return (
-    <Card
+    <div
       data-testid={`tile-${name}`}
       data-state={view.state}
       data-result={showing ? last.result : ''}
       data-present={view.present ? 'yes' : 'no'}
-      style={{ height: '100%', borderWidth: 3, borderColor: style?.color ?? '#d9d9d9', background: style?.background ?? '#fff' }}
-      styles={{ body: { display: 'flex', flexDirection: 'column', gap: 8, minHeight: 300 } }}
-      title={
-        <Space align="baseline">
-          <span style={{ fontSize: 28, fontWeight: 700 }}>{name}</span>
-          <Typography.Text type="secondary" style={{ fontSize: 12 }}>
-            {view.slot.spec}
-          </Typography.Text>
-        </Space>
-      }
-      extra={
-        <Tag data-testid={`tile-state-${name}`} color={lost ? 'orange' : busy ? 'processing' : view.state === 'waiting' ? 'default' : undefined}>
+      style={{
+        containerType: 'size',
+        height: '100%',
+        minWidth: 0,
+        boxSizing: 'border-box',
+        border: `3px solid ${border}`,
+        borderRadius: 8,
+        background: fill ?? (lost ? LOST_STYLE.background : '#fff'),
+        color: fill ? '#fff' : '#262626',
+        padding: '4px 10px 6px',
+        display: 'flex',
+        flexDirection: 'column',
+        gap: 4,
+        overflow: 'hidden',
+      }}
+    >
+      <div style={{ display: 'flex', alignItems: 'center', gap: 8, minWidth: 0, flex: 'none' }}>
+        <span style={{ fontSize: NAME_SIZE, fontWeight: 700, lineHeight: 1.15, flex: 'none' }}>{name}</span>
+        <span title={view.slot.spec} style={{ fontSize: SMALL_SIZE, opacity: 0.75, flex: 1, ...oneLine }}>
+          {view.slot.spec}
+        </span>
+        <Tag data-testid={`tile-state-${name}`} style={{ marginInlineEnd: 0, flex: 'none' }} color={lost ? 'orange' : busy ? 'processing' : view.state === 'waiting' ? 'default' : undefined}>
           {running || lost ? t(STATE_WORDS[view.state]) : t('slot.stopped')}
         </Tag>
-      }
-    >
-      <div style={{ flex: 1 }}>
+      </div>
+
+      <div style={{ flex: '1 1 0', minHeight: 0, display: 'flex', flexDirection: 'column', overflow: 'hidden', position: 'relative' }}>
         {lost ? (
-          <PortLost view={view} />
+          <div data-testid={`tile-lost-${name}`} style={{ color: LOST_STYLE.color, display: 'flex', flexDirection: 'column', gap: 4, minHeight: 0 }}>
+            <div style={{ fontSize: NAME_SIZE, fontWeight: 700, flex: 'none' }}>{t('tile.portLost')}</div>
+            {portError && (
+              <>
+                <div data-testid={`tile-port-error-${name}`} style={{ fontSize: TEXT_SIZE, lineHeight: 1.3, flex: '0 1 auto', ...clampLines(2) }}>
+                  {portError.message}
+                </div>
+                <div data-testid={`tile-hint-${name}`} style={{ fontSize: TEXT_SIZE, lineHeight: 1.3, fontWeight: 600, flex: 'none', ...clampLines(2) }}>
+                  ➜ {portError.hint}
+                </div>
+              </>
+            )}
+          </div>
         ) : busy ? (
           <div data-testid={`tile-busy-${name}`}>
-            <Typography.Text data-testid={`tile-step-${name}`} style={{ fontSize: 22 }}>
+            <div data-testid={`tile-step-${name}`} style={{ fontSize: TEXT_SIZE, ...oneLine }}>
               {view.step ? t('tile.stepNow', { step: t(STEP_WORDS[view.step]) }) : t('slot.busy')}
-            </Typography.Text>
-            <Progress percent={Math.round(view.progress * 100)} status="active" strokeWidth={16} />
+            </div>
+            <Progress percent={Math.round(view.progress * 100)} status="active" size={{ height: 12 }} />
           </div>
         ) : showing ? (
-          <LastResult view={view} />
+          <TileResult name={name} last={last} words={words!} />
         ) : (
           <>
-            <Typography.Text type="secondary" style={{ fontSize: 20 }}>
-              {running ? t('tile.placeUnit') : t('tile.lineStopped')}
-            </Typography.Text>
-            {last && <PreviousResult view={view} />}
+            <div style={{ fontSize: TEXT_SIZE, color: '#8c8c8c', ...clampLines(2) }}>{running ? t('tile.placeUnit') : t('tile.lineStopped')}</div>
+            {last && (
+              <div data-testid={`tile-previous-${name}`} style={{ fontSize: SMALL_SIZE, marginTop: 6, color: RESULT_STYLE[last.result].color, ...oneLine }}>
+                {t('tile.previous', { result: last.result, device_id: last.device_id ?? '—' })}
+              </div>
+            )}
           </>
         )}
+        {open && facts && <TileDetails name={name} facts={facts} />}
       </div>
 
-      <div data-testid={`tile-device-${name}`} style={{ fontSize: 12, color: '#595959', wordBreak: 'break-all' }}>
-        {t('tile.deviceId')}: <span style={{ fontFamily: 'monospace' }}>{deviceId ?? '—'}</span>
-        <br />
-        {t('tile.hwid')}: <span style={{ fontFamily: 'monospace' }}>{hwid ?? '—'}</span>
+      <div data-testid={`tile-device-${name}`} title={`${deviceId ?? '—'} · ${hwid ?? '—'}`} style={{ fontSize: SMALL_SIZE, opacity: 0.85, flex: 'none', ...oneLine }}>
+        {t('tile.deviceId')}: <span style={{ fontFamily: 'monospace' }}>{deviceId ?? '—'}</span> · {t('tile.hwid')}: <span style={{ fontFamily: 'monospace' }}>{hwid ?? '—'}</span>
       </div>
-      <Space style={{ justifyContent: 'space-between', width: '100%' }} wrap>
-        <Typography.Text type="secondary" style={{ fontSize: 12 }} data-testid={`tile-counters-${name}`}>
+      <div style={{ display: 'flex', alignItems: 'center', gap: 6, minWidth: 0, flex: 'none' }}>
+        <span data-testid={`tile-counters-${name}`} style={{ fontSize: SMALL_SIZE, opacity: 0.85, flex: 1, ...oneLine }}>
           {t('tile.counters', { pass: view.counters.pass, fail: view.counters.fail, existing: view.counters.existing })}
-        </Typography.Text>
+        </span>
+        {facts && (
+          <Button size="small" data-testid={`tile-details-${name}`} aria-expanded={open} onClick={() => setOpen(!open)}>
+            {open ? t('details.hide') : t('details.show')}
+          </Button>
+        )}
         {simulation && <SimPlaceButton slot={name} disabled={busy} />}
-      </Space>
-    </Card>
-  );
-}
-
-function PortLost({ view }: { view: SlotView }) {
-  const t = useT();
-  const { locale } = useLocale();
-  const name = view.slot.name;
-  const err = view.port_error ? errorText(view.port_error, locale) : null;
-  return (
-    <div data-testid={`tile-lost-${name}`} style={{ color: LOST_STYLE.color }}>
-      <div style={{ fontSize: 28, fontWeight: 700 }}>{t('tile.portLost')}</div>
-      {err && (
-        <>
-          <div data-testid={`tile-port-error-${name}`} style={{ fontSize: 16, marginTop: 8 }}>
-            {err.message}
-          </div>
-          <div style={{ fontSize: 14, marginTop: 4 }}>{err.hint}</div>
-        </>
-      )}
-    </div>
-  );
-}
-
-/** The result of the unit taken off, in one line: enough to answer "what was the last one?". */
-function PreviousResult({ view }: { view: SlotView }) {
-  const t = useT();
-  const last = view.last!;
-  return (
-    <div
-      data-testid={`tile-previous-${view.slot.name}`}
-      style={{ fontSize: 14, marginTop: 12, color: RESULT_STYLE[last.result].color, whiteSpace: 'nowrap', overflow: 'hidden', textOverflow: 'ellipsis' }}
-    >
-      {t('tile.previous', { result: last.result, device_id: last.device_id ?? '—' })}
-    </div>
-  );
-}
-
-function LastResult({ view }: { view: SlotView }) {
-  const t = useT();
-  const { locale } = useLocale();
-  const last = view.last!;
-  const name = view.slot.name;
-  const style = RESULT_STYLE[last.result];
-  const said = stepInWords(reasonOf(last, locale), last.step, locale, t(STEP_WORDS[last.step]));
-  let reason: string;
-  let next: string;
-  if (last.result === 'PASS') {
-    reason = said ?? t('tile.passReason');
-    next = t('tile.next.pass');
-  } else if (last.result === 'FAIL') {
-    const parts = splitReason(said ?? '', locale);
-    reason = parts.reason || t('tile.failReason');
-    next = parts.hint ?? t('tile.next.fail');
-  } else {
-    reason = said ?? t('tile.existingReason');
-    next = t('tile.next.existing');
-  }
-  return (
-    <div>
-      <div data-testid={`tile-result-${name}`} style={{ fontSize: 72, lineHeight: 1.05, fontWeight: 800, color: style.color, letterSpacing: 2 }}>
-        {last.result}
-      </div>
-      <div style={{ fontSize: 18, color: style.color, fontWeight: 600 }}>{t(style.label)}</div>
-      {last.result === 'FAIL' && (
-        <div data-testid={`tile-fail-step-${name}`} style={{ fontSize: 14, color: '#595959' }}>
-          {t('tile.failedAt', { step: t(STEP_WORDS[last.step]) })}
-        </div>
-      )}
-      <div data-testid={`tile-reason-${name}`} style={{ fontSize: 18, marginTop: 8 }}>
-        {reason}
-      </div>
-      <div data-testid={`tile-next-${name}`} style={{ fontSize: 18, marginTop: 8, fontWeight: 600 }}>
-        ➜ {next}
       </div>
     </div>
   );

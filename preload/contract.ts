@@ -49,7 +49,12 @@ export interface AppState {
   /** null until the first-run choice is made. */
   mode: Mode | null;
   locale: Locale;
+  /** Where the WMPF API is for this mode (real: the environment, else the setting, else the official one). */
   api_base: string;
+  /** What decided api_base: WXPROV_API_BASE wins over the setting; simulation uses its own. */
+  api_base_from: 'official' | 'settings' | 'environment' | 'simulation';
+  /** The official API base, for the UI to compare and offer. */
+  api_base_official: string;
   /** The AppID is not secret; whether a secret is stored is all the UI learns of it. */
   credentials: { appid: string | null; has_secret: boolean };
   station_code: string | null;
@@ -61,11 +66,29 @@ export interface AppState {
   has_pin: boolean;
   /** The setup screens are closed until the PIN is given. */
   locked: boolean;
-  /** Where secrets are sealed, and whether that is really encrypted (Linux without a keyring is not). */
-  secret_storage: { kind: 'safeStorage' | 'passphrase' | 'memory'; encrypted: boolean };
+  /** Engineer mode locks itself after this many minutes without engineer work (with a PIN set). */
+  lock_idle_min: number;
+  /** The key store that seals private keys and the AppSecret, shared with the CLI. */
+  keystore: KeystoreState;
   /** Electron or the browser bridge (`wxprov ui`). */
   shell: 'electron' | 'browser';
   station_running: boolean;
+}
+
+export interface KeystoreState {
+  /** simulation: nothing to unlock (its world is throwaway); none: no passphrase set yet; locked: the engineer gives it; unlocked: keys and the AppSecret can be used. */
+  state: 'simulation' | 'none' | 'locked' | 'unlocked';
+  /** The OS keychain really keeps secrets on this computer (Linux without a keyring does not), so it unlocks the store at start without asking. */
+  keychain: boolean;
+}
+
+/** One way to unlock the key store; never its secret material. */
+export interface KeySlotView {
+  id: number;
+  kind: 'passphrase' | 'safeStorage' | 'pkcs11';
+  label: string;
+  created_at: string;
+  created_by: string;
 }
 
 export interface SlotView {
@@ -104,16 +127,33 @@ export interface LogLine {
 
 const productId = z.number().int().positive();
 const none = z.undefined().or(z.object({}).strict());
+/** What picks ledger rows: records.search and records.export take the same, so an export holds what the screen shows. */
+const recordFilter = {
+  product_id: productId.optional(),
+  device_id: z.string().max(129).optional(),
+  hwid: z.string().max(128).optional(),
+  status: z.enum(['allocated', 'written', 'verified', 'failed', 'void']).optional(),
+  from: z.string().max(40).optional(),
+  to: z.string().max(40).optional(),
+};
 
 export const schemas = {
   // app and first run
   'app.state': none,
   'app.chooseMode': z.object({ mode: z.enum(['simulation', 'real']) }),
   'app.setLocale': z.object({ locale: z.enum(['zh-CN', 'en']) }),
-  'app.setPrefs': z.object({ push_test: z.boolean().optional(), sound: z.boolean().optional() }),
+  /** Engineer only: where real mode's WMPF API is; null or '' is the official one. Checked in main (one rule with WXPROV_API_BASE). */
+  'app.setApiBase': z.object({ api_base: z.string().max(2048).nullable() }),
+  'app.setPrefs': z.object({ push_test: z.boolean().optional(), sound: z.boolean().optional(), lock_idle_min: z.number().int().min(1).max(240).optional() }),
   // credentials (setup)
-  'credentials.set': z.object({ appid: z.string().regex(/^wx[0-9a-f]{16}$/i), appsecret: z.string().min(1).max(128) }),
+  /** The AppID is checked in main, by the rule the CLI uses too (main/core/ids/appid.ts). */
+  'credentials.set': z.object({ appid: z.string().min(1).max(64), appsecret: z.string().min(1).max(128) }),
   'credentials.test': none,
+  // the key store (setup): the passphrase goes to main, is never stored and never comes back
+  'keystore.status': none,
+  /** First use: sets the passphrase (the keychain slot follows where the OS really keeps secrets). */
+  'keystore.setup': z.object({ passphrase: z.string().min(8).max(1024) }),
+  'keystore.unlock': z.object({ passphrase: z.string().min(1).max(1024) }),
   // products, keys, mini programs
   'products.list': none,
   'products.create': z.object({
@@ -160,16 +200,12 @@ export const schemas = {
   'sync.now': none,
   'sync.retryFailed': none,
   'records.search': z.object({
-    product_id: productId.optional(),
-    device_id: z.string().max(129).optional(),
-    hwid: z.string().max(128).optional(),
-    status: z.enum(['allocated', 'written', 'verified', 'failed', 'void']).optional(),
-    from: z.string().max(40).optional(),
-    to: z.string().max(40).optional(),
+    ...recordFilter,
     limit: z.number().int().min(1).max(500).optional(),
     cursor: z.string().max(200).optional(),
   }),
-  'records.export': z.object({ product_id: productId.optional(), since: z.string().max(40).optional() }),
+  /** Every row records.search finds with the same filter (all pages); `since` is the CLI's --since. */
+  'records.export': z.object({ ...recordFilter, since: z.string().max(40).optional() }),
   // tools
   'tools.push': z.object({ push_token: z.string().min(1).max(512), msg: z.string().min(1).max(20_000) }),
   'tools.sign': z.object({ product_id: productId, device_id: z.string().min(1).max(200), key_version: z.number().int().positive().optional() }),
@@ -178,6 +214,8 @@ export const schemas = {
   'lock.setPin': z.object({ pin: z.string().regex(/^\d{4,8}$/), current_pin: z.string().max(8).optional() }),
   'lock.lock': none,
   'lock.unlock': z.object({ pin: z.string().max(8) }),
+  /** Someone is at work in engineer mode (the UI sends it on input): the idle re-lock waits. */
+  'lock.touch': none,
 } as const;
 
 /** What each message answers. */
@@ -186,8 +224,12 @@ export interface Outputs {
   'app.chooseMode': AppState;
   'app.setLocale': AppState;
   'app.setPrefs': AppState;
+  'app.setApiBase': AppState;
   'credentials.set': AppState;
   'credentials.test': { mode: 'stable' | 'token'; expires_in: number };
+  'keystore.status': KeystoreState & { slots: KeySlotView[] };
+  'keystore.setup': AppState;
+  'keystore.unlock': AppState;
   'products.list': (ProductView & { id_template: string | null })[];
   'products.create': ProductView & { existing: boolean };
   'products.record': ProductView;
@@ -217,6 +259,7 @@ export interface Outputs {
   'lock.setPin': AppState;
   'lock.lock': AppState;
   'lock.unlock': AppState;
+  'lock.touch': AppState;
 }
 
 export type InvokeName = keyof typeof schemas & keyof Outputs;

@@ -5,7 +5,6 @@ import type { Events, Result } from '../../preload/contract.js';
 import { createAppService, type AppService } from '../../main/core/app/app-service.js';
 import { dispatch } from '../../main/core/app/dispatch.js';
 import { jsonFileKv } from '../../main/core/app/kv.js';
-import { PassphraseSealer } from '../../main/core/keys/passphrase-sealer.js';
 import { startWechatSim, type WechatSim } from '../../main/core/sim/wechat-sim.js';
 import { cli } from '../helpers/cli.js';
 import { until } from '../helpers/station.js';
@@ -29,10 +28,8 @@ describe('app service: queue.resume', () => {
     const home = tmpDir('wxprov-app-');
     const app = await createAppService({
       home,
-      env: { WXPROV_API_BASE: sim.url, WXPROV_OPERATOR: 'eng-wang' },
+      env: { WXPROV_API_BASE: sim.url, WXPROV_OPERATOR: 'eng-wang', WXPROV_KEY_PASSPHRASE: 'engineer passphrase' },
       kv: jsonFileKv(path.join(home, 'app-settings.json')),
-      sealer: () => new PassphraseSealer('engineer passphrase'),
-      secretStorage: { kind: 'passphrase', encrypted: true },
       shell: 'browser',
     });
     open.push(app);

@@ -5,13 +5,12 @@ import type { EventName, Events, InvokeName, Result, UnitResult } from '../../pr
 import { createAppService, type AppService, type AppServiceOptions } from '../../main/core/app/app-service.js';
 import { dispatch } from '../../main/core/app/dispatch.js';
 import { jsonFileKv } from '../../main/core/app/kv.js';
-import { PassphraseSealer } from '../../main/core/keys/passphrase-sealer.js';
 import { SIM_APPSECRET, startWechatSim, type WechatSim } from '../../main/core/sim/wechat-sim.js';
 import { until } from '../helpers/station.js';
 import { readTree, tmpDir } from '../helpers/tmp.js';
 
 // The app's handler table through dispatch(), the path every IPC message and bridge request
-// takes: simulation end to end on real pseudo-terminals, the lock, validation, and real-mode
+// takes: simulation end to end on its in-process ports, the lock, validation, and real-mode
 // credentials against the simulator on loopback.
 
 const TUNING: AppServiceOptions['tuning'] = { station: { pollMs: 50, reopenMs: 100, timing: { allowanceMs: 300 } } };
@@ -29,7 +28,6 @@ async function startApp(o: Partial<AppServiceOptions> & { home: string }) {
   const app = await createAppService({
     env: {},
     kv: jsonFileKv(kvFile),
-    secretStorage: { kind: 'passphrase', encrypted: true },
     shell: 'browser',
     tuning: TUNING,
     ...o,
@@ -250,12 +248,11 @@ describe('app service: real mode credentials', () => {
     const sim = await startWechatSim({ appsecret: secret });
     sims.push(sim);
     const home = tmpDir('wxprov-app-');
-    const sealer = () => new PassphraseSealer('engineer passphrase');
-    const opts = { home, env: { WXPROV_API_BASE: sim.url }, sealer, secretStorage: { kind: 'passphrase', encrypted: true } as const };
+    const opts = { home, env: { WXPROV_API_BASE: sim.url, WXPROV_KEY_PASSPHRASE: 'engineer passphrase' } };
     const a = await startApp(opts);
 
     const real = await a.ok('app.chooseMode', { mode: 'real' });
-    expect(real).toMatchObject({ mode: 'real', api_base: sim.url, credentials: { appid: null, has_secret: false }, secret_storage: { kind: 'passphrase', encrypted: true } });
+    expect(real).toMatchObject({ mode: 'real', api_base: sim.url, credentials: { appid: null, has_secret: false }, keystore: { state: 'unlocked', keychain: false } });
     expect((await a.err('credentials.test')).code).toBe('CONFIG_MISSING');
 
     const set = await a.ok('credentials.set', { appid: sim.appid, appsecret: secret });
@@ -286,7 +283,7 @@ describe('app service: real mode credentials', () => {
     for (const e of [...a.events, ...b.events]) expect(JSON.stringify(e.payload)).not.toContain(secret);
     const kv = fs.readFileSync(a.kvFile, 'utf8');
     expect(kv).not.toContain(secret);
-    expect(JSON.parse(kv).appsecret_sealed).toMatch(/^[A-Za-z0-9+/]+=*$/);
+    expect(JSON.parse(kv).appsecret_sealed).toBeUndefined(); // sealed in the key store, in the data dir's database
     for (const f of readTree(home)) expect(f.bytes.includes(Buffer.from(secret)), f.file).toBe(false);
   });
 });

@@ -52,7 +52,7 @@ describe('wxprov ui', () => {
     expect(res.status).toBe(200);
     const body = (await res.json()) as any;
     expect(body.ok).toBe(true);
-    expect(body.value).toMatchObject({ mode: null, shell: 'browser', secret_storage: { kind: 'passphrase', encrypted: true } });
+    expect(body.value).toMatchObject({ mode: null, shell: 'browser', keystore: { state: 'none', keychain: false } });
 
     const denied = await call(url, 'app.state', undefined);
     expect(denied.status).toBe(403);
@@ -68,7 +68,7 @@ describe('wxprov ui', () => {
     expect(await d.stop()).toBe(0);
   });
 
-  it('without WXPROV_KEY_PASSPHRASE it still starts (simulation needs none) and says secrets stay in memory', async () => {
+  it('without WXPROV_KEY_PASSPHRASE it still starts (simulation needs none); no OS keychain in the browser', async () => {
     const home = tmpDir('wxprov-ui-home-');
     const d = start({ WXPROV_HOME: home }, ['--json']);
     const first = JSON.parse(await d.firstLine) as { url: string; port: number; home: string };
@@ -76,7 +76,7 @@ describe('wxprov ui', () => {
     expect(first.home).toBe(home);
     const url = new URL(first.url);
     const body = (await (await call(url, 'app.state', url.searchParams.get('token')!)).json()) as any;
-    expect(body.value.secret_storage).toEqual({ kind: 'memory', encrypted: false });
+    expect(body.value.keystore).toEqual({ state: 'none', keychain: false });
     expect(await d.stop()).toBe(0);
   });
 

@@ -1,14 +1,19 @@
 import type { AppState, EventName, Events, Locale, Mode, Slot } from '../../../preload/contract.js';
 import { DEFAULT_API_BASE } from '../config/env.js';
 import { WxError, isWxError } from '../errors/wx-error.js';
-import type { Sealer } from '../keys/sealer.js';
+import { realApiBase, showApiBase } from './api-base-setting.js';
+import { DataKeyHolder } from '../keys/data-key.js';
+import type { OsKeychain } from '../keys/keychain.js';
+import type { Opener } from '../keys/sealer.js';
+import type { KeyVault } from '../keys/vault.js';
 import { Settings } from '../registry/settings.js';
 import type { SyncStatus, SyncWorkerOptions } from '../registry/sync-worker.js';
 import type { StationOptions } from '../serial/station.js';
 import { CredentialStore } from './credentials.js';
+import { keystoreState, keystoreStatus, unlockAtStart } from './keystore.js';
 import { kvBool, kvNumber, kvString, type KeyValueStore } from './kv.js';
 import { Line } from './line.js';
-import { PinLock } from './pin-lock.js';
+import { DEFAULT_IDLE_MIN, PinLock } from './pin-lock.js';
 import { openReal, openSimulation, type Runtime, type RuntimeCommon } from './runtime.js';
 import type { SimWorldOptions } from './sim-world.js';
 
@@ -19,23 +24,29 @@ export interface AppServiceOptions {
   env?: NodeJS.ProcessEnv;
   /** Non-secret app settings (electron-store in Electron, jsonFileKv for the bridge). */
   kv: KeyValueStore;
-  /** Seals the AppSecret and private keys in real mode; asked for on first use. Without it the AppSecret is kept in memory only. */
-  sealer?: () => Sealer;
-  /** Where real mode's secrets are sealed, as the UI should describe it. */
-  secretStorage: AppState['secret_storage'];
+  /** The OS keychain (Electron's safeStorage): where it really keeps secrets, a slot of the key store that unlocks it at start. None in the browser. */
+  keychain?: OsKeychain;
+  /** Openers for secrets sealed before the key store (the app's `WXS:safe1:`): the first unlock re-seals them. */
+  legacyOpeners?: Opener[];
   shell: 'electron' | 'browser';
   now?: () => Date;
+  /** The station's time zone for the day's counters (IANA name); default the process's (TZ). */
+  timeZone?: string;
+  /** better-sqlite3's addon built for this runtime when it is not plain Node: the Electron main's (main/core/native). */
+  nativeBinding?: string;
   /** Timing knobs, for tests. */
   tuning?: {
     station?: Pick<StationOptions, 'pollMs' | 'reopenMs' | 'timing'>;
     sync?: Omit<SyncWorkerOptions, 'onStatus'>;
     sim?: SimWorldOptions;
+    /** How often the idle re-lock of engineer mode is checked, so the UI hears of it (default 5 s). */
+    lockCheckMs?: number;
   };
 }
 
 export type EventListener = <E extends EventName>(name: E, payload: Events[E]) => void;
 
-const K = { mode: 'mode', locale: 'locale', productId: 'product_id', slots: 'slots', pushTest: 'push_test', sound: 'sound' } as const;
+const K = { mode: 'mode', locale: 'locale', productId: 'product_id', slots: 'slots', pushTest: 'push_test', sound: 'sound', lockIdleMin: 'lock_idle_min' } as const;
 
 function isSlot(v: unknown): v is Slot {
   const s = v as Slot;
@@ -56,22 +67,26 @@ export class AppCore {
   private rt?: Runtime;
   private rtError?: unknown;
   private readonly listeners = new Set<EventListener>();
-  private readonly sealer?: () => Sealer;
-  private cachedSealer?: Sealer;
+  /** The key store's data key once unlocked: for the whole run (contexts are rebuilt), zeroed at close. */
+  private readonly dataKey = new DataKeyHolder();
   /** Simulation's product and slots: they cannot outlive the simulator, so they are not stored. */
   private sim = { productId: null as number | null, slots: [] as Slot[] };
   private queue: Promise<unknown> = Promise.resolve();
   private closed = false;
+  private readonly lockTimer: NodeJS.Timeout;
 
   constructor(readonly opts: AppServiceOptions) {
     this.env = opts.env ?? process.env;
     this.now = opts.now ?? (() => new Date());
-    if (opts.sealer) {
-      const make = opts.sealer;
-      this.sealer = () => (this.cachedSealer ??= make());
-    }
-    this.lock = new PinLock(opts.kv, () => this.now().getTime());
-    this.creds = new CredentialStore(opts.kv, this.sealer);
+    this.lock = new PinLock(opts.kv, () => this.now().getTime(), () => this.lockIdleMin() * 60_000);
+    this.lock.onIdleLock = () => {
+      this.rt?.ctx.log.info('lock.idle', { minutes: this.lockIdleMin() });
+      this.emit('app', this.state());
+    };
+    // The lock is also judged on every message; this tells a UI that sends none.
+    this.lockTimer = setInterval(() => this.lock.expire(), opts.tuning?.lockCheckMs ?? 5000);
+    this.lockTimer.unref?.();
+    this.creds = new CredentialStore(opts.kv);
     this.line = new Line({
       runtime: () => this.rt,
       slots: () => this.slots(),
@@ -80,7 +95,7 @@ export class AppCore {
       onLine: (s) => this.emit('line', s),
       onUnit: (u) => this.emit('unit', u),
       now: this.now,
-      portError: (slot) => this.rt?.world?.error(slot),
+      timeZone: opts.timeZone,
       station: opts.tuning?.station,
     });
   }
@@ -112,8 +127,17 @@ export class AppCore {
   /** The runtime of this mode, or APP_WRONG_MODE. */
   runtimeFor(mode: Mode): Runtime {
     const rt = this.runtime();
-    if (rt.mode !== mode) throw new WxError('APP_WRONG_MODE', { mode });
+    if (rt.mode !== mode) throw new WxError('APP_WRONG_MODE', { mode: mode === 'simulation' ? { zh: '模拟', en: 'simulation' } : { zh: '真实账号', en: 'real' } });
     return rt;
+  }
+
+  /** Real mode's key store; APP_WRONG_MODE in simulation (nothing to unlock there). */
+  vault(): KeyVault {
+    return this.runtimeFor('real').ctx.vault();
+  }
+
+  keystoreStatus(): ReturnType<typeof keystoreStatus> {
+    return keystoreStatus(this.rt?.mode ?? this.mode, this.rt?.mode === 'real' ? this.rt.ctx : undefined, this.opts.keychain);
   }
 
   /** Where this mode's data lives (database, logs, exports). */
@@ -162,11 +186,14 @@ export class AppCore {
       station = null;
     }
     const sim = rt?.world;
+    const api = mode === 'simulation' && rt ? { url: rt.ctx.env.apiBase, from: 'simulation' as const } : showApiBase(this.env, this.kv);
     return {
       mode,
       locale: this.locale(),
-      api_base: rt?.ctx.env.apiBase ?? (this.env.WXPROV_API_BASE?.trim() || DEFAULT_API_BASE).replace(/\/+$/, ''),
-      credentials: sim ? { appid: sim.sim.appid, has_secret: true } : { appid: this.creds.appid() ?? null, has_secret: this.creds.hasSecret() },
+      api_base: api.url,
+      api_base_from: api.from,
+      api_base_official: DEFAULT_API_BASE,
+      credentials: sim ? { appid: sim.sim.appid, has_secret: true } : this.creds.view(rt?.ctx.vault()),
       station_code: station,
       product_id: this.productId(),
       slots: this.slots().map((s) => ({ ...s })),
@@ -174,7 +201,8 @@ export class AppCore {
       sound: kvBool(this.kv, K.sound) ?? true,
       has_pin: this.lock.hasPin,
       locked: this.lock.locked,
-      secret_storage: mode === 'simulation' ? { kind: 'memory', encrypted: true } : { ...this.opts.secretStorage },
+      lock_idle_min: this.lockIdleMin(),
+      keystore: keystoreState(mode, rt?.mode === 'real' ? rt.ctx : undefined, this.opts.keychain),
       shell: this.opts.shell,
       station_running: this.line.running,
     };
@@ -193,9 +221,16 @@ export class AppCore {
     return kvBool(this.kv, K.pushTest) ?? false;
   }
 
-  setPrefs(p: { push_test?: boolean; sound?: boolean }): void {
+  /** Minutes without engineer work before engineer mode locks itself. */
+  lockIdleMin(): number {
+    const m = kvNumber(this.kv, K.lockIdleMin);
+    return m !== undefined && Number.isInteger(m) && m >= 1 ? m : DEFAULT_IDLE_MIN;
+  }
+
+  setPrefs(p: { push_test?: boolean; sound?: boolean; lock_idle_min?: number }): void {
     if (p.push_test !== undefined) this.kv.set(K.pushTest, p.push_test);
     if (p.sound !== undefined) this.kv.set(K.sound, p.sound);
+    if (p.lock_idle_min !== undefined) this.kv.set(K.lockIdleMin, p.lock_idle_min);
   }
 
   productId(): number | null {
@@ -240,6 +275,8 @@ export class AppCore {
       await this.stopRuntime();
       this.closed = true;
       this.line.close();
+      clearInterval(this.lockTimer);
+      this.dataKey.clear();
     });
   }
 
@@ -249,6 +286,7 @@ export class AppCore {
       env: this.env,
       now: this.now,
       sync: this.opts.tuning?.sync,
+      nativeBinding: this.opts.nativeBinding,
       onSync: (s: SyncStatus) => {
         this.line.noteQueue(s.queue);
         this.emit('sync', s);
@@ -259,7 +297,20 @@ export class AppCore {
         this.rt = await openSimulation(this.opts.home, common, this.opts.tuning?.sim);
         this.sim = { productId: null, slots: this.rt.world!.slots() };
       } else {
-        this.rt = openReal(this.opts.home, { appid: this.creds.appid(), appsecret: this.creds.secret() }, this.sealer, common);
+        const env = { ...this.env, WXPROV_API_BASE: realApiBase(this.env, this.kv).url };
+        this.rt = openReal(
+          this.opts.home,
+          this.creds.legacyAppid(),
+          {
+            holder: this.dataKey,
+            keychain: this.opts.keychain,
+            legacy: this.opts.legacyOpeners,
+            ask: true,
+            onUnlock: (vault, openers, log) => this.creds.upgradeLegacy(vault, openers, log),
+          },
+          { ...common, env },
+        );
+        unlockAtStart(this.rt.ctx, this.env.WXPROV_KEY_PASSPHRASE || undefined);
       }
       this.rt.ctx.log.info('app.mode', { mode, shell: this.opts.shell });
     } catch (e) {

@@ -2,6 +2,7 @@ import type { EventName, Events, Handlers } from '../../../preload/contract.js';
 import { AppCore, type AppServiceOptions } from './app-core.js';
 import { guard } from './guard.js';
 import { appHandlers } from './handlers/app.js';
+import { keystoreHandlers } from './handlers/keystore.js';
 import { lineHandlers } from './handlers/line.js';
 import { lockHandlers } from './handlers/lock.js';
 import { recordsHandlers } from './handlers/records.js';
@@ -30,6 +31,7 @@ export async function createAppService(opts: AppServiceOptions): Promise<AppServ
   const handlers = guard(core, {
     ...appHandlers(core),
     ...setupHandlers(core),
+    ...keystoreHandlers(core),
     ...lineHandlers(core),
     ...recordsHandlers(core),
     ...toolsHandlers(core),

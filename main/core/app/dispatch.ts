@@ -14,7 +14,7 @@ export async function dispatch(handlers: Handlers, name: string, input: unknown)
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     const field = issue.path.length ? issue.path.join('.') : 'input';
-    return { ok: false, error: new WxError('INPUT_INVALID', { field, detail: issue.message, allowed: 'see the form' }).toPayload() };
+    return { ok: false, error: new WxError('INPUT_INVALID', { field, detail: issue.message, allowed: { zh: '见表单', en: 'see the form' } }).toPayload() };
   }
   try {
     const handler = handlers[name] as (i: unknown) => unknown;

@@ -1,6 +1,7 @@
 import type { Handlers, InvokeName } from '../../../preload/contract.js';
 import { WxError, isWxError } from '../errors/wx-error.js';
 import { redactor } from '../log/redact.js';
+import { isEngineerWork } from './activity.js';
 import type { AppCore } from './app-core.js';
 
 /**
@@ -9,7 +10,10 @@ import type { AppCore } from './app-core.js';
  * handlers; reading lists, the line, records and the lock itself always work.)
  */
 export const LOCKED_WHEN_LOCKED: ReadonlySet<InvokeName> = new Set<InvokeName>([
+  'app.setApiBase',
   'credentials.set',
+  'keystore.setup',
+  'keystore.unlock',
   'products.create',
   'products.record',
   'products.select',
@@ -27,7 +31,10 @@ const STATE_ANSWERS: ReadonlySet<InvokeName> = new Set<InvokeName>([
   'app.chooseMode',
   'app.setLocale',
   'app.setPrefs',
+  'app.setApiBase',
   'credentials.set',
+  'keystore.setup',
+  'keystore.unlock',
   'products.select',
   'station.setCode',
   'slots.set',
@@ -37,7 +44,7 @@ const STATE_ANSWERS: ReadonlySet<InvokeName> = new Set<InvokeName>([
 ]);
 
 /** Answers that changed what the line shows: a `line` event follows (through the line's throttle). */
-const LINE_ANSWERS: ReadonlySet<InvokeName> = new Set<InvokeName>(['app.chooseMode', 'credentials.set', 'products.select', 'slots.set', 'station.setCode']);
+const LINE_ANSWERS: ReadonlySet<InvokeName> = new Set<InvokeName>(['app.chooseMode', 'app.setApiBase', 'credentials.set', 'products.select', 'slots.set', 'station.setCode']);
 
 /**
  * Every handler behind the same edge: the lock, the state events, and errors — a WxError
@@ -50,6 +57,8 @@ export function guard(core: AppCore, table: Handlers): Handlers {
     const h = table[name] as (input: unknown) => unknown;
     out[name] = async (input: unknown) => {
       try {
+        // Idle time is judged first: a message arriving after engineer mode ran out finds it locked.
+        if (isEngineerWork(name)) core.lock.touch();
         if (LOCKED_WHEN_LOCKED.has(name)) core.lock.assertUnlocked();
         const value = await h(input);
         if (STATE_ANSWERS.has(name)) core.emit('app', core.state());

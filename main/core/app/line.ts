@@ -1,6 +1,6 @@
 import type { LineStatus, Slot, SlotView } from '../../../preload/contract.js';
 import type { CoreContext } from '../context.js';
-import { WxError, type ErrorPayload } from '../errors/wx-error.js';
+import { WxError } from '../errors/wx-error.js';
 import { Outbox, type QueueStats } from '../registry/outbox.js';
 import { Settings } from '../registry/settings.js';
 import { preflight } from '../serial/preflight.js';
@@ -21,8 +21,8 @@ export interface LineDeps {
   onLine(s: LineStatus): void;
   onUnit(u: UnitResult & { slot: string }): void;
   now: () => Date;
-  /** Why a slot cannot work even before the line starts (a simulated fixture without socat). */
-  portError?(slot: string): ErrorPayload | undefined;
+  /** The station's time zone, for "today" (default: the process's). */
+  timeZone?: string;
   /** Station loop timing (tests make it quicker). */
   station?: Pick<StationOptions, 'pollMs' | 'reopenMs' | 'timing'>;
 }
@@ -73,9 +73,9 @@ export class Line {
     const { ctx } = rt;
     const slots = this.deps.slots();
     const productId = this.deps.productId();
-    if (productId === null) throw new WxError('LINE_SETUP_MISSING', { what: 'product' });
-    if (slots.length === 0) throw new WxError('LINE_SETUP_MISSING', { what: 'slots' });
-    if (!ctx.env.appid) throw new WxError('LINE_SETUP_MISSING', { what: 'AppID' });
+    if (productId === null) throw new WxError('LINE_SETUP_MISSING', { what: { zh: '产品', en: 'the product' } });
+    if (slots.length === 0) throw new WxError('LINE_SETUP_MISSING', { what: { zh: '夹具位', en: 'the slots' } });
+    if (!ctx.env.appid) throw new WxError('LINE_SETUP_MISSING', { what: { zh: 'AppID', en: 'the AppID' } });
     // Everything a unit needs, checked now so the operator hears what is missing at Start.
     const ready = preflight(ctx, productId);
 
@@ -90,9 +90,10 @@ export class Line {
       {
         product_id: productId,
         ready,
-        push_test: this.deps.pushTest(),
+        pushTest: () => this.deps.pushTest(),
         takeSn: () => this.takeSn(),
         signal: abort.signal,
+        open: rt.openPort,
         ...this.deps.station,
         onEvent: (e) => this.onStation(rt, bySpec, e),
       },
@@ -160,8 +161,7 @@ export class Line {
       running: this.running,
       slots: slots.map((s) => {
         const v = this.views.get(s.name)!;
-        const idleError = !this.run ? (this.deps.portError?.(s.name) ?? v.port_error) : v.port_error;
-        return { ...v, slot: { ...v.slot }, counters: { ...v.counters }, port_error: idleError };
+        return { ...v, slot: { ...v.slot }, counters: { ...v.counters } };
       }),
       today: this.today && rt && this.today.ctx === rt.ctx ? { ...this.today.totals } : zeroToday(),
       queue: { ...this.queue },
@@ -197,7 +197,7 @@ export class Line {
   }
 
   private counter(ctx: CoreContext): TodayCounter {
-    if (!this.today || this.today.ctx !== ctx) this.today = { ctx, counter: new TodayCounter(ctx.db, this.deps.now), totals: zeroToday() };
+    if (!this.today || this.today.ctx !== ctx) this.today = { ctx, counter: new TodayCounter(ctx.db, this.deps.now, this.deps.timeZone), totals: zeroToday() };
     return this.today.counter;
   }
 
@@ -214,6 +214,9 @@ export class Line {
     const v = name === undefined ? undefined : this.views.get(name);
     if (!v || name === undefined) return;
     if (e.type === 'port') {
+      // A lost port is retried every second: it stays lost, with its error, until it opens, so
+      // the tile does not flicker and 详情 stays open while an engineer reads it.
+      if (e.state === 'opening' && v.state === 'lost') return;
       // 'waiting' from the port says it is open; whether a unit is on it is the placement's to say.
       if (e.state !== 'waiting' || !v.present) v.state = e.state;
       v.port_error = e.error ?? null;
@@ -238,7 +241,6 @@ export class Line {
       else if (u.result === 'FAIL') c.fail++;
       else c.existing++;
       c.pass_rate = c.pass + c.fail > 0 ? c.pass / (c.pass + c.fail) : null;
-      this.counter(rt.ctx).note(u);
       this.refreshCounts(rt.ctx);
       if (u.result === 'PASS') rt.worker.nudge();
       this.deps.onUnit({ ...u, slot: name });

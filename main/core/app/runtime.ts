@@ -1,11 +1,11 @@
 import crypto from 'node:crypto';
 import path from 'node:path';
 import type { Mode } from '../../../preload/contract.js';
-import { createContext, type CoreContext } from '../context.js';
+import { createContext, type CoreContext, type KeystoreOptions } from '../context.js';
 import { PassphraseSealer } from '../keys/passphrase-sealer.js';
-import type { Sealer } from '../keys/sealer.js';
 import { Settings } from '../registry/settings.js';
 import { SyncWorker, type SyncStatus, type SyncWorkerOptions } from '../registry/sync-worker.js';
+import type { StationOptions } from '../serial/station.js';
 import { SimWorld, type SimWorldOptions } from './sim-world.js';
 
 /** What one mode runs on: the core context, the background sync, and in simulation the simulated world. */
@@ -15,6 +15,8 @@ export interface Runtime {
   worker: SyncWorker;
   /** Simulation only. */
   world?: SimWorld;
+  /** How the line opens a slot's port when not as a serial port: simulation's in-process fixtures. */
+  openPort?: StationOptions['open'];
   close(): Promise<void>;
 }
 
@@ -23,6 +25,8 @@ export interface RuntimeCommon {
   now?: () => Date;
   sync?: Omit<SyncWorkerOptions, 'onStatus'>;
   onSync: (s: SyncStatus) => void;
+  /** better-sqlite3's Electron build, from the Electron main (db/open.ts). */
+  nativeBinding?: string;
 }
 
 export const SIM_STATION_CODE = 'SIM1';
@@ -36,6 +40,7 @@ function withWorker(mode: Mode, ctx: CoreContext, c: RuntimeCommon, world?: SimW
     ctx,
     worker,
     world,
+    openPort: world ? (p, baud) => world.openPort(p, baud) : undefined,
     close: () =>
       (closing ??= (async () => {
         await worker.stop();
@@ -45,16 +50,19 @@ function withWorker(mode: Mode, ctx: CoreContext, c: RuntimeCommon, world?: SimW
   };
 }
 
-/** The account's data in `home` (shared with the CLI), the API where the environment says, credentials given. */
-export function openReal(home: string, creds: { appid?: string; appsecret?: string }, sealer: (() => Sealer) | undefined, c: RuntimeCommon): Runtime {
+/**
+ * The account's data in `home` (shared with the CLI), the API where the environment says; the
+ * credentials and keys are the ones sealed in the data dir's key store, reached as `keystore` says.
+ */
+export function openReal(home: string, legacyAppid: string | undefined, keystore: KeystoreOptions, c: RuntimeCommon): Runtime {
   const env: NodeJS.ProcessEnv = {
     ...c.env,
     WXPROV_HOME: home,
-    // Only what the app stored counts: an AppSecret in the environment is the CLI's business.
-    WXPROV_APPID: creds.appid ?? '',
-    WXPROV_APPSECRET: creds.appsecret ?? '',
+    // Only what the app saved counts: credentials in the environment are the CLI's business.
+    WXPROV_APPID: legacyAppid ?? '',
+    WXPROV_APPSECRET: '',
   };
-  const ctx = createContext({ env, now: c.now, sealer });
+  const ctx = createContext({ env, now: c.now, keystore, nativeBinding: c.nativeBinding });
   return withWorker('real', ctx, c);
 }
 
@@ -77,6 +85,7 @@ export async function openSimulation(home: string, c: RuntimeCommon, o: SimWorld
       },
       now: c.now,
       sealer: () => new PassphraseSealer(passphrase),
+      nativeBinding: c.nativeBinding,
     });
     const at = (c.now?.() ?? new Date()).toISOString();
     new Settings(ctx.db).set('station_code', SIM_STATION_CODE, at, ctx.actor);

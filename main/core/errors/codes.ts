@@ -1,40 +1,44 @@
 /**
  * Every error the station can report, by stable code. The code is the contract (scripts,
  * the UI, support tickets match on it); the texts are for people. `{name}` placeholders are
- * filled from the error's params. `hint` says what to do, because an operator who only
- * learns that something failed cannot fix it.
+ * filled from the params the error is given; other braces stay as written. `hint` says what
+ * to do, because an operator who only learns that something failed cannot fix it; it is in
+ * the operator's words, so a command, an environment variable or firmware detail goes in
+ * `engineer`, which the UI shows only behind 详情 (Details) and the CLI always prints.
  */
 export interface CodeText {
   zh: string;
   en: string;
   hint_zh: string;
   hint_en: string;
+  engineer?: { zh: string; en: string };
 }
 
-const t = (zh: string, en: string, hint_zh: string, hint_en: string): CodeText => ({
+const t = (zh: string, en: string, hint_zh: string, hint_en: string, engineer?: { zh: string; en: string }): CodeText => ({
   zh,
   en,
   hint_zh,
   hint_en,
+  ...(engineer ? { engineer } : {}),
 });
 
 export const CODES = {
   // ── the platform's answers ────────────────────────────────────────────────
   WX_SYSTEM_BUSY: t('微信平台繁忙', 'The WeChat platform is busy', '稍后自动重试；持续出现请稍后再试', 'Retried automatically; if it persists, try again later'),
-  WX_BAD_CREDENTIAL: t('AppSecret 或 access_token 无效', 'The AppSecret or access token is invalid', '检查移动应用（hostAppId）的 AppID 与 AppSecret 是否匹配', 'Check that the AppSecret belongs to the mobile-app AppID (hostAppId)'),
+  WX_BAD_CREDENTIAL: t('AppSecret 或接口调用凭据无效', 'The AppSecret or access token is invalid', '检查移动应用（hostAppId）的 AppID 与 AppSecret 是否匹配', 'Check that the AppSecret belongs to the mobile-app AppID (hostAppId)'),
   WX_BAD_APPID: t('AppID 无效', 'The AppID is invalid', '填写移动应用（hostAppId）的 AppID，不是小程序的 AppID', "Use the mobile app's AppID (hostAppId), not a mini program's"),
-  WX_BAD_TOKEN: t('access_token 无效', 'The access token is invalid', '已自动刷新一次仍失败：检查是否有其他程序用 /cgi-bin/token 抢占了令牌', 'Refreshed once and still rejected: check whether another tool is calling /cgi-bin/token for this AppID'),
+  WX_BAD_TOKEN: t('接口调用凭据无效', 'The access token is invalid', '已自动刷新一次仍失败：可能有其他程序在用同一个 AppID 另取凭据，请告诉工程师', 'Refreshed once and still rejected: another program may be taking tokens for the same AppID; tell an engineer', { zh: '检查是否有其他程序为该 AppID 调用 /cgi-bin/token（会让本工位的凭据失效）', en: "Check whether another tool is calling /cgi-bin/token for this AppID (it invalidates this station's token)" }),
   WX_BAD_APPSECRET: t('AppSecret 错误', 'The AppSecret is wrong', '在微信开放平台重新获取 AppSecret 并更新配置', 'Get the AppSecret again from the WeChat Open Platform and update the settings'),
   WX_IP_NOT_WHITELISTED: t('本机 IP 不在 AppID 的白名单中', "This station's IP address is not on the AppID's whitelist", '在开放平台为该 AppID 添加本机出口 IP（{ip}）', "Add this station's public IP ({ip}) to the AppID's IP whitelist on the Open Platform"),
   WX_APPSECRET_FROZEN: t('AppSecret 已被冻结', 'The AppSecret is frozen', '在开放平台解冻或重置 AppSecret', 'Unfreeze or reset the AppSecret on the Open Platform'),
-  WX_TOKEN_MISSING: t('缺少 access_token', 'The access token is missing', '这是本程序的缺陷，请联系工程师', 'This is a defect in the station; contact an engineer'),
-  WX_TOKEN_EXPIRED: t('access_token 已过期', 'The access token has expired', '已自动刷新一次仍失败，请检查本机时间', 'Refreshed once and still expired: check the station clock'),
+  WX_TOKEN_MISSING: t('缺少接口调用凭据', 'The access token is missing', '这是本程序的缺陷，请联系工程师', 'This is a defect in the station; contact an engineer'),
+  WX_TOKEN_EXPIRED: t('接口调用凭据已过期', 'The access token has expired', '已自动刷新一次仍失败，请检查本机时间', 'Refreshed once and still expired: check the station clock'),
   WX_QUOTA_EXCEEDED: t('今日接口调用次数已达上限', "Today's API call quota is used up", '已停止调用，队列保留；配额重置后（次日）自动继续，或在开放平台申请提高额度', 'Calls stopped and the queue is kept; it resumes when the quota resets (next day), or ask for a higher quota on the Open Platform'),
   WX_API_UNAUTHORIZED: t('该 AppID 没有此接口的权限', 'This AppID is not authorised for this API', '在开放平台为该移动应用开通“小程序硬件框架”能力', 'Enable the Mini-Program hardware framework (WMPF) capability for this mobile app on the Open Platform'),
   WX_HOSTAPP_NOT_REGISTERED: t('该 hostAppId 未注册为硬件设备应用', 'This hostAppId is not registered for devices', '在开放平台为该移动应用完成硬件框架的注册', 'Register this mobile app for the hardware framework on the Open Platform'),
   WX_PUSH_BAD_PARAMS: t('推送参数错误', 'The push parameters are invalid', '检查 push_token 与消息内容', 'Check the push_token and the message'),
   WX_PUSH_TOO_LONG: t('推送内容超过 5KB', 'The push message is over 5 KB', '缩短消息（当前 {bytes} 字节，上限 5120）', 'Shorten the message ({bytes} bytes now, 5120 allowed)'),
-  WX_PUSH_TOKEN_INVALID: t('push_token 无效或已过期', 'The push_token is invalid or expired', '让设备重新获取 push_token（WMPFDeviceApi.getPushToken）', 'Have the device fetch a fresh push_token (WMPFDeviceApi.getPushToken)'),
+  WX_PUSH_TOKEN_INVALID: t('push_token 无效或已过期', 'The push_token is invalid or expired', '让设备重新获取 push_token', 'Have the device fetch a fresh push_token', { zh: '设备端接口：WMPFDeviceApi.getPushToken', en: 'On the device: WMPFDeviceApi.getPushToken' }),
   WX_INVALID_ARGS: t('平台拒绝了请求参数', 'The platform rejected the request parameters', '检查：{detail}', 'Check: {detail}'),
   WX_PLATFORM_ERROR: t('微信平台返回错误 {errcode}', 'The WeChat platform answered error {errcode}', '平台说明：{errmsg}', 'The platform said: {errmsg}'),
 
@@ -42,83 +46,94 @@ export const CODES = {
   NET_UNREACHABLE: t('无法连接服务器 {host}', 'Cannot reach the server {host}', '检查网络；记录已保存在本机，联网后可继续', 'Check the network; records are kept on this station and continue once online'),
   NET_TIMEOUT: t('服务器 {host} 无响应（超时）', 'The server {host} did not answer in time', '检查网络后重试', 'Check the network and try again'),
   NET_HTTP_STATUS: t('服务器返回 HTTP {status}', 'The server answered HTTP {status}', '稍后重试', 'Try again later'),
-  NET_BAD_RESPONSE: t('服务器的应答不是有效的微信接口应答（{detail}）', "The server's answer is not a valid WeChat API answer ({detail})", '没有当作成功处理，稍后会重试；持续出现请检查 WXPROV_API_BASE 是否指向微信接口（而不是代理或登录页）', 'Nothing was counted as done and it is retried later; if it persists, check that WXPROV_API_BASE points at the WeChat API (not at a proxy or a login page)'),
+  NET_BAD_RESPONSE: t('服务器的应答不是有效的微信接口应答（{detail}）', "The server's answer is not a valid WeChat API answer ({detail})", '没有当作成功处理，稍后会重试；持续出现请工程师检查接口地址设置', 'Nothing was counted as done and it is retried later; if it persists, have an engineer check the API address setting', { zh: '检查 WXPROV_API_BASE 是否指向微信接口（而不是代理或登录页）', en: 'Check that WXPROV_API_BASE points at the WeChat API (not at a proxy or a login page)' }),
 
   // ── createproduct's one-intent rule ─────────────────────────────────────
-  PRODUCT_CREATE_OUTCOME_UNKNOWN: t('创建产品的请求已发出但没有收到应答，不确定是否已创建', 'The create-product request went out but no answer came back: the product may or may not exist', '先在微信平台确认；确认未创建后加 --force 重新创建（该接口有频率限制，不会自动重试）', 'Check on the WeChat platform first; if it was not created, run again with --force (createproduct is rate-limited and is never retried on its own)'),
+  PRODUCT_CREATE_OUTCOME_UNKNOWN: t('创建产品的请求已发出但没有收到应答，不确定是否已创建', 'The create-product request went out but no answer came back: the product may or may not exist', '先在微信平台确认；确认没有创建后，勾选“我已在微信平台确认没有创建成功”再创建（该接口有次数限制，不会自动重试）', 'Check on the WeChat platform first; if it was not created, tick "I checked on the WeChat platform that it was not created" and create it again (creating is rate-limited and never retried on its own)', { zh: '命令行：确认没有创建后加 --force 重新运行', en: 'CLI: once sure it was not created, run again with --force' }),
   PUSH_OUTCOME_UNKNOWN: t('推送请求已发出但没有收到应答（{detail}），消息可能已送达，也可能没有', 'The push request went out but no answer came back ({detail}): the message may or may not have been delivered', '不会自动重发，以免设备收到两次：先在设备上确认是否收到，再决定是否重新推送', 'It is not resent on its own, so the device never gets it twice unnoticed: check on the device whether it arrived before pushing again'),
-  PRODUCT_CREATE_PENDING: t('同名产品有一次结果不明的创建请求（{when}）', 'A create-product request for the same names has an unknown outcome ({when})', '先在微信平台确认；确认未创建后加 --force', 'Check on the WeChat platform first; if it was not created, add --force'),
-  PRODUCT_NOT_FOUND: t('本机没有产品 {product_id} 的记录', 'No product {product_id} is recorded on this station', '用 wxprov product list 查看，或先创建/登记该产品', 'See wxprov product list, or create/record the product first'),
+  PRODUCT_CREATE_PENDING: t('同名产品有一次结果不明的创建请求（{when}）', 'A create-product request for the same names has an unknown outcome ({when})', '先在微信平台确认；确认没有创建后，勾选“我已在微信平台确认没有创建成功”再创建', 'Check on the WeChat platform first; if it was not created, tick "I checked on the WeChat platform that it was not created" and create it again', { zh: '命令行：确认没有创建后加 --force', en: 'CLI: once sure it was not created, add --force' }),
+  PRODUCT_NOT_FOUND: t('本机没有产品 {product_id} 的记录', 'No product {product_id} is recorded on this station', '在设置页的“产品”中查看，或先创建/登记该产品', 'See the products on the setup screen, or create/record the product first', { zh: '用 wxprov product list 查看', en: 'See them with wxprov product list' }),
 
   // ── settings and input ───────────────────────────────────────────────────
-  CONFIG_MISSING: t('缺少设置 {name}', 'The setting {name} is missing', '设置环境变量 {name}（或在应用的设置页填写）', 'Set the environment variable {name} (or fill it in on the app setup screen)'),
+  CONFIG_MISSING: t('缺少设置 {what}', 'The setting {what} is missing', '在设置页填写 {what}', 'Fill in {what} on the setup screen', { zh: '命令行：设置环境变量 {name}', en: 'CLI: set the environment variable {name}' }),
   CONFIG_INVALID: t('设置 {name} 无效：{detail}', 'The setting {name} is invalid: {detail}', '允许的值：{allowed}', 'Allowed: {allowed}'),
   INPUT_INVALID: t('{field} 无效：{detail}', '{field} is invalid: {detail}', '允许的值：{allowed}', 'Allowed: {allowed}'),
-  INPUT_MISSING: t('缺少 {field}', '{field} is missing', '用法：{usage}', 'Usage: {usage}'),
-  INPUT_UNKNOWN_COMMAND: t('未知命令：{command}', 'Unknown command: {command}', '运行 wxprov help 查看命令', 'Run wxprov help to see the commands'),
+  INPUT_MISSING: t('缺少 {field}', '{field} is missing', '补上后重试', 'Give it and try again', { zh: '用法：{usage}', en: 'Usage: {usage}' }),
+  INPUT_UNKNOWN_COMMAND: t('未知命令：{command}', 'Unknown command: {command}', '查看可用的命令', 'See the list of commands', { zh: 'wxprov help 列出全部命令', en: 'wxprov help lists every command' }),
+  INPUT_UNKNOWN_COMMAND_NEAR: t('未知命令：{command}', 'Unknown command: {command}', '是不是要用 wxprov {suggestion}？（wxprov help 列出全部命令）', 'Did you mean wxprov {suggestion}? (wxprov help lists every command)'),
   INPUT_BAD_DEVICE_ID: t('设备 ID 无效（第 {line} 行）：{detail}', 'Invalid device id (line {line}): {detail}', '设备 ID 只能含 0-9 A-Z a-z _ -，最长 128 字节', 'A device id holds only 0-9 A-Z a-z _ - and at most 128 bytes'),
   INPUT_BAD_APPID: t('小程序 AppID 无效：{appid}', 'Invalid mini-program AppID: {appid}', '小程序 AppID 为 wx 加 16 位十六进制字符', 'A mini-program AppID is wx followed by 16 hex digits'),
   INPUT_MSG_TOO_LARGE: t('推送消息有 {bytes} 字节，超过 5KB 上限', 'The push message is {bytes} bytes, over the 5 KB limit', '缩短到 5120 字节以内（UTF-8，中文每字 3 字节）', 'Shorten it to 5120 bytes or fewer (UTF-8; a Chinese character is 3 bytes)'),
   FILE_UNREADABLE: t('无法读取文件 {path}', 'Cannot read the file {path}', '检查路径和权限（{detail}）', 'Check the path and permissions ({detail})'),
   INPUT_FILE_ENCODING: t('文件 {path} 第 {line} 行不是有效的 {encoding} 文本', 'Line {line} of {path} is not valid {encoding} text', '在 Excel/WPS 中另存为“CSV UTF-8（逗号分隔）”后重试；该文件的内容均未使用', 'Save it again from Excel/WPS as "CSV UTF-8 (comma delimited)" and try again; nothing from the file was used'),
-  INPUT_FILE_BINARY: t('文件 {path} 第 {line} 行含有非文本内容（{detail}）', 'Line {line} of {path} holds something that is not text ({detail})', '确认这是 CSV 或文本文件（不是 .xlsx）；UTF-16 文件须带 BOM（Excel 的“Unicode 文本”带有）；该文件的内容均未使用', 'Check it is a CSV or text file (not .xlsx); UTF-16 needs a BOM (Excel\'s "Unicode text" has one); nothing from the file was used'),
+  INPUT_FILE_BINARY: t('文件 {path} 第 {line} 行含有非文本内容（{detail}）', 'Line {line} of {path} holds something that is not text ({detail})', '确认这是 CSV 或文本文件（不是 Excel 表格文件）；该文件的内容均未使用', 'Check it is a CSV or text file (not an Excel workbook); nothing from the file was used', { zh: '.xlsx 不是文本；UTF-16 文件须带 BOM（Excel 的“Unicode 文本”带有）', en: '.xlsx is not text; UTF-16 needs a BOM (Excel\'s "Unicode text" has one)' }),
   INPUT_FILE_REPEATED_HEADER: t('文件 {path} 第 {line} 行是数据中间再次出现的表头', 'Line {line} of {path} is a header row again, in the middle of the data', '文件可能由几次导出拼接而成：删除多余的表头行后重试；该文件的内容均未使用', 'The file may be several exports joined together: delete the extra header rows and try again; nothing from the file was used'),
 
   // ── keys and signatures ──────────────────────────────────────────────────
-  KEY_PASSPHRASE_REQUIRED: t('需要私钥口令', 'A passphrase for the private keys is needed', '设置环境变量 WXPROV_KEY_PASSPHRASE（私钥只以加密形式保存）', 'Set WXPROV_KEY_PASSPHRASE (private keys are only ever stored encrypted)'),
+  KEY_PASSPHRASE_REQUIRED: t('需要私钥口令', 'A passphrase for the private keys is needed', '请工程师提供私钥口令（私钥只以加密形式保存）', 'Ask the engineer for the key passphrase (private keys are only ever stored encrypted)', { zh: '命令行：设置环境变量 WXPROV_KEY_PASSPHRASE', en: 'CLI: set WXPROV_KEY_PASSPHRASE' }),
   KEY_UNSEAL_FAILED: t('无法解密产品 {product_id} 的私钥', 'Cannot decrypt the private key of product {product_id}', '口令不对，或私钥由另一台电脑/另一种方式加密', 'Wrong passphrase, or the key was sealed on another computer or by another method'),
-  KEY_NOT_FOUND: t('产品 {product_id} 没有密钥{version}', 'Product {product_id} has no key{version}', '先运行 wxprov key create 或 key import', 'Run wxprov key create or key import first'),
-  KEY_BAD_PEM: t('无法读取私钥：{detail}', 'Cannot read the private key: {detail}', '需要 PEM 格式的 prime256v1 私钥（PKCS#8 或 EC PRIVATE KEY）', 'A PEM prime256v1 private key is needed (PKCS#8 or EC PRIVATE KEY)'),
-  KEY_NOT_P256: t('密钥不是 P-256（prime256v1）：{detail}', 'The key is not P-256 (prime256v1): {detail}', '用 openssl ecparam -name prime256v1 -genkey 生成', 'Make one with openssl ecparam -name prime256v1 -genkey'),
+  KEY_NOT_FOUND: t('产品 {product_id} 没有密钥{version}', 'Product {product_id} has no key{version}', '在设置页的“密钥”中生成或导入密钥', 'Generate or import a key under Keys on the setup screen', { zh: '运行 wxprov key create 或 wxprov key import', en: 'Run wxprov key create or wxprov key import' }),
+  KEY_BAD_PEM: t('无法读取私钥：{detail}', 'Cannot read the private key: {detail}', '需要 PEM 格式的 P-256 私钥', 'A PEM P-256 private key is needed', { zh: 'prime256v1，PKCS#8 或 EC PRIVATE KEY', en: 'prime256v1, PKCS#8 or EC PRIVATE KEY' }),
+  KEY_NOT_P256: t('密钥不是 P-256 类型：{detail}', 'The key is not P-256 (prime256v1): {detail}', '换一把 P-256 私钥', 'Use a P-256 private key', { zh: '用 openssl ecparam -name prime256v1 -genkey 生成', en: 'Make one with openssl ecparam -name prime256v1 -genkey' }),
   KEY_VERSION_EXISTS: t('产品 {product_id} 已有密钥版本 {key_version}', 'Product {product_id} already has key version {key_version}', '换一个版本号，或使用已有密钥', 'Use another version, or the key already there'),
-  KEY_EXPORT_PRIVATE_REFUSED: t('私钥不能导出', 'Private keys cannot be exported', '使用 --public 导出公钥', 'Use --public to export the public key'),
-  KEY_REGISTER_UNFINISHED: t('产品 {product_id} 有一把已生成但未确认注册的公钥', 'Product {product_id} has a generated key whose registration was not confirmed', '再次运行 wxprov key create 会重新提交同一把公钥', 'Run wxprov key create again: it resubmits the same public key'),
+  KEY_EXPORT_PRIVATE_REFUSED: t('私钥不能导出', 'Private keys cannot be exported', '只能导出公钥', 'Only the public key can be exported', { zh: '加 --public 导出公钥', en: 'Use --public to export the public key' }),
+  KEY_REGISTER_UNFINISHED: t('产品 {product_id} 有一把已生成但未确认注册的公钥', 'Product {product_id} has a generated key whose registration was not confirmed', '再生成一次密钥：会重新提交同一把公钥', 'Generate the key again: the same public key is resubmitted', { zh: '再次运行 wxprov key create 会重新提交同一把公钥', en: 'Run wxprov key create again: it resubmits the same public key' }),
   SIGNATURE_INVALID: t('签名与设备 ID 不匹配', 'The signature does not match the device id', '确认产品、密钥版本和设备 ID 是否正确', 'Check the product, the key version and the device id'),
-  SIGNATURE_MALFORMED: t('签名格式错误：{detail}', 'The signature is malformed: {detail}', '签名应为一行 base64（无换行）的 DER 编码 ECDSA 签名', 'A signature is one line of base64 (no line breaks) of a DER ECDSA signature'),
+  SIGNATURE_MALFORMED: t('签名格式错误：{detail}', 'The signature is malformed: {detail}', '签名应为一行文字，中间不能换行', 'A signature is one line of text, with no line breaks', { zh: '一行 base64 的 DER 编码 ECDSA 签名', en: 'one line of base64 of a DER ECDSA signature' }),
+
+  // ── the key store (envelope sealing, shared by the app and the CLI) ─────
+  KEYSTORE_NOT_SET_UP: t('还没有设置密钥库口令', 'No key-store passphrase has been set yet', '在设置页设置口令：它保护本机的私钥和 AppSecret，命令行也用同一个口令', 'Set one on the setup screen: it protects the private keys and the AppSecret here, and the command line uses the same passphrase'),
+  KEYSTORE_LOCKED: t('密钥库已锁定', 'The key store is locked', '请工程师在设置页输入密钥库口令解锁', 'Ask the engineer to unlock it with the key-store passphrase on the setup screen'),
+  KEYSTORE_PASSPHRASE_WRONG: t('密钥库口令不对', 'The key-store passphrase is wrong', '输入设置密钥库时用的口令（命令行用的也是它）', 'Enter the passphrase the key store was set up with (the command line uses the same one)'),
+  KEYSTORE_LEGACY_MISMATCH: t('这个口令打不开本机已有的私钥（产品 {product_id}）', 'This passphrase does not open the private key already here (product {product_id})', '输入当初加密这些私钥时用的口令', 'Enter the passphrase those keys were sealed with'),
+  KEYSTORE_EXISTS: t('密钥库已经设置过口令', 'The key store already has a passphrase', '用原来的口令解锁', 'Unlock it with its passphrase'),
+  KEYSTORE_SLOT_NOT_FOUND: t('没有编号为 {id} 的密钥槽', 'There is no key slot {id}', '先列出现有的密钥槽，再按编号删除', 'List the key slots first, then remove one by its id'),
+  KEYSTORE_LAST_SLOT: t('密钥槽 {id} 是最后一个口令槽，不能删除', 'Key slot {id} is the last passphrase slot and cannot be removed', '换电脑或用命令行时只能用口令解锁：先增加另一个口令槽，再删除这个', 'Only a passphrase opens the store from the command line or on another computer: add another passphrase slot first, then remove this one'),
 
   // ── the device registry and sync ─────────────────────────────────────────
   DEVICE_ID_DUPLICATE: t('设备 ID {device_id} 已存在（产品 {product_id}）', 'Device id {device_id} already exists (product {product_id})', '每个设备 ID 只能使用一次；换一个 ID', 'Each device id is used once only; use another id'),
-  DEVICE_NOT_FOUND: t('没有设备 {device_id} 的记录', 'No record of device {device_id}', '用 wxprov devices search 查找', 'Look it up with wxprov devices search'),
+  DEVICE_NOT_FOUND: t('没有设备 {device_id} 的记录', 'No record of device {device_id}', '在“记录”页查找', 'Look it up on the records screen', { zh: '用 wxprov devices search 查找', en: 'Look it up with wxprov devices search' }),
   DEVICE_STATE_INVALID: t('设备 {device_id} 当前为 {status}，不能{action}', 'Device {device_id} is {status} and cannot be {action}', '查看记录中的状态', 'Check its state in the records'),
   TEMPLATE_INVALID: t('设备 ID 模板无效：{detail}', 'The device id template is invalid: {detail}', '可用：字母数字 _ - 与 {station} {date:YYMMDD} {seq:N} {hwid} {sn}，例如 FR{station}{date:YYMMDD}{seq:6}', 'Use letters, digits, _ - and {station} {date:YYMMDD} {seq:N} {hwid} {sn}, e.g. FR{station}{date:YYMMDD}{seq:6}'),
-  TEMPLATE_NEEDS_VALUE: t('模板需要 {token}，但没有提供', 'The template needs {token} but none was given', '{hint}', '{hint}'),
+  TEMPLATE_NEEDS_VALUE: t('模板需要 {token}，但没有提供', 'The template needs {token} but none was given', '{hint}', '{hint}', { zh: '命令行：{station} 用 wxprov config set station_code <编号> 设置，{sn} 用 --sn 传入', en: 'CLI: set {station} with wxprov config set station_code <code>; give {sn} with --sn' }),
   SEQUENCE_EXHAUSTED: t('序号已用完（{digits} 位）', 'The sequence is used up ({digits} digits)', '在模板中加大 {seq:N} 的位数', 'Use more digits in {seq:N} in the template'),
-  PRODUCT_MODEL_MISSING: t('产品 {product_id} 没有型号（model_name）', 'Product {product_id} has no model name', '运行 wxprov product add --product {product_id} --model <型号>', 'Run wxprov product add --product {product_id} --model <model_name>'),
+  PRODUCT_MODEL_MISSING: t('产品 {product_id} 没有型号', 'Product {product_id} has no model name', '在设置页的“产品”中登记它的型号', 'Record its model name under Products on the setup screen', { zh: '运行 wxprov product add --product {product_id} --model <型号>', en: 'Run wxprov product add --product {product_id} --model <model_name>' }),
   SETTING_INVALID: t('设置 {key} 的值无效：{value}', 'Invalid value for setting {key}: {value}', '允许的值：{allowed}', 'Allowed: {allowed}'),
-  STATION_CODE_MISSING: t('还没有设置站号（station_code），不能发设备 ID', 'No station code (station_code) is set, so no device id can be minted', '在设置页填写本工位的站号（产线上每个工位不同，如 A1），或运行 wxprov config set station_code <站号>', "Set this station's code on the setup screen (different for each station on the line, e.g. A1), or run wxprov config set station_code <code>"),
+  STATION_CODE_MISSING: t('还没有设置工位编号，不能发设备 ID', 'No station code is set, so no device id can be minted', '在设置页填写本工位的编号（产线上每个工位不同，如 A1）', "Set this station's code on the setup screen (different for each station on the line, e.g. A1)", { zh: '命令行：wxprov config set station_code <编号>', en: 'CLI: wxprov config set station_code <code>' }),
   STATION_MACHINE_CHANGED: t(
     '站号 {station_code} 是在另一台电脑上设置的（数据目录被复制过来了？），为免两台电脑发出相同的设备 ID，已停止发号',
     'The station code {station_code} was set on another computer (was the data dir copied here?): no ids are minted until it is confirmed, so two computers never mint the same ids',
-    '确认站号：wxprov config set station_code <站号>，或在应用的设置页确认。原电脑不再使用该站号时才可沿用，否则请换一个新站号',
-    "Confirm the station code with wxprov config set station_code <code>, or in the app's setup. Keep the same code only if the other computer no longer uses it; otherwise choose a new one",
+    '在设置页重新确认工位编号。原电脑不再使用该编号时才可沿用，否则请换一个新编号',
+    "Confirm the station code in the app's setup. Keep the same code only if the other computer no longer uses it; otherwise choose a new one",
+    { zh: '命令行：wxprov config set station_code <编号>', en: 'CLI: wxprov config set station_code <code>' },
   ),
-  SYNC_PAUSED: t('同步已暂停，本机时间 {until_local}（北京时间 {until_beijing}）自动恢复：{reason}', 'Sync is paused until {until_local} station time ({until_beijing} Beijing time): {reason}', '记录都保留在本机队列中，到时自动继续；工程师可提前恢复：wxprov queue --resume，或上传队列页的“恢复上传”', 'Everything stays queued on this station and resumes then; an engineer can resume earlier with wxprov queue --resume or Resume on the queue screen'),
-  SYNC_IDS_REFUSED: t('平台拒绝了 {count} 个设备 ID，已标记为失败（{reason}）', 'The platform refused {count} device ids, marked failed ({reason})', '修正原因后运行 wxprov queue --retry-failed 重新排队；失败的 ID 见 wxprov records', 'Fix the cause, then run wxprov queue --retry-failed to queue them again; wxprov records shows which ids failed'),
+  SYNC_PAUSED: t('同步已暂停，本机时间 {until_local}（北京时间 {until_beijing}）自动恢复：{reason}', 'Sync is paused until {until_local} station time ({until_beijing} Beijing time): {reason}', '记录都保留在本机队列中，到时自动继续；工程师可在“上传队列”页提前恢复', 'Everything stays queued on this station and resumes then; an engineer can resume earlier on the queue screen', { zh: '现在恢复：wxprov queue --resume', en: 'Resume now with wxprov queue --resume' }),
+  SYNC_IDS_REFUSED: t('平台拒绝了 {count} 个设备 ID，已标记为失败（{reason}）', 'The platform refused {count} device ids, marked failed ({reason})', '修正原因后在“上传队列”页重新上传被拒绝的；失败的 ID 见“记录”页', 'Fix the cause, then upload the refused ones again on the queue screen; the records screen shows which ids failed', { zh: '重新排队：wxprov queue --retry-failed；失败的 ID 见 wxprov records', en: 'Queue them again with wxprov queue --retry-failed; wxprov records shows which ids failed' }),
 
   // ── serial ports and units (WXP/1) ──────────────────────────────────────
-  PORT_NOT_FOUND: t('找不到串口 {port}', 'Serial port {port} was not found', '检查 USB 线和转接器是否插好；用 wxprov ports 查看可用串口', 'Check the USB cable and adapter; see the ports with wxprov ports'),
-  PORT_ACCESS_DENIED: t('没有权限打开串口 {port}', 'No permission to open serial port {port}', 'Linux：把当前用户加入 dialout 组（sudo usermod -aG dialout $USER）后重新登录', 'Linux: add this user to the dialout group (sudo usermod -aG dialout $USER) and log in again'),
+  PORT_NOT_FOUND: t('找不到串口 {port}', 'Serial port {port} was not found', '检查 USB 线和转接器是否插好', 'Check the USB cable and adapter', { zh: '用 wxprov ports 查看可用串口', en: 'See the ports with wxprov ports' }),
+  PORT_ACCESS_DENIED: t('没有权限打开串口 {port}', 'No permission to open serial port {port}', '请工程师给本机用户开通串口权限', 'Ask an engineer to give this user access to serial ports', { zh: 'Linux：把当前用户加入 dialout 组（sudo usermod -aG dialout $USER）后重新登录', en: 'Linux: add this user to the dialout group (sudo usermod -aG dialout $USER) and log in again' }),
   PORT_BUSY: t('串口 {port} 被其他程序占用', 'Serial port {port} is in use by another program', '关闭占用它的程序（串口助手、另一个工位程序）后重试', 'Close the program holding it (a serial terminal, another station) and try again'),
   PORT_VANISHED: t('串口 {port} 已断开', 'Serial port {port} went away', '检查 USB 线；重新插好后会自动继续', 'Check the USB cable; it resumes once plugged back in'),
   PORT_OPEN_FAILED: t('无法打开串口 {port}：{detail}', 'Cannot open serial port {port}: {detail}', '检查串口设置（波特率）与转接器', 'Check the port settings (baud rate) and the adapter'),
   DEVICE_NO_ANSWER: t('设备在“{step}”步骤没有应答（{tries} 次）', 'The unit did not answer at step {step} ({tries} tries)', '检查设备是否上电、接线与波特率；若设备被拔出，插回后会用同一个 ID 继续', 'Check power, wiring and baud rate; if it was unplugged, plug it back and it resumes with the same id'),
   DEVICE_BAD_CRC: t('设备在“{step}”步骤的应答校验错误（{tries} 次）', 'The unit answered with a bad CRC at step {step} ({tries} tries)', '检查接线与干扰、波特率', 'Check the wiring, interference and baud rate'),
-  DEVICE_ERROR: t('设备在“{step}”步骤报错 {device_code}{msg}', 'The unit reported {device_code} at step {step}{msg}', '{hint}', '{hint}'),
-  DEVICE_PROTOCOL: t('设备协议版本 {proto} 不受支持', 'The unit speaks protocol version {proto}, not 1', '更新设备固件到支持 WXP/1 的版本', 'Update the firmware to one that speaks WXP/1'),
-  DEVICE_BAD_ANSWER: t('设备在“{step}”步骤的应答不完整：{detail}', 'The unit gave an incomplete answer at step {step}: {detail}', '检查设备固件的 WXP/1 实现', "Check the firmware's WXP/1 implementation"),
+  DEVICE_ERROR: t('设备在“{step}”步骤报错 {device_code}', 'The unit reported {device_code} at step {step}', '{hint}', '{hint}', { zh: '设备的原话：{msg}', en: 'The unit said: {msg}' }),
+  DEVICE_PROTOCOL: t('设备协议版本 {proto} 不受支持', 'The unit speaks protocol version {proto}, not 1', '这台设备的固件版本不对：放到一边交给工程师', 'This unit has the wrong firmware: set it aside for an engineer', { zh: '更新设备固件到支持 WXP/1 的版本', en: 'Update the firmware to one that speaks WXP/1' }),
+  DEVICE_BAD_ANSWER: t('设备在“{step}”步骤的应答不完整：{detail}', 'The unit gave an incomplete answer at step {step}: {detail}', '放到一边，交给工程师检查固件', 'Set it aside for an engineer to check the firmware', { zh: '检查设备固件的 WXP/1 实现', en: "Check the firmware's WXP/1 implementation" }),
   DEVICE_MISMATCH: t('回读的 {field} 与写入的不一致', 'The read-back {field} differs from what was written', '设备存储可能有问题；换一台设备或检查固件', 'The unit storage may be faulty; try another unit or check the firmware'),
   DEVICE_SIGNATURE_BAD: t('回读的签名无法用产品公钥验证', "The read-back signature does not verify with the product's public key", '检查产品与密钥版本；这台设备不能出货', 'Check the product and key version; this unit must not ship'),
-  DEVICE_NOT_LOCKED: t('提交后设备状态是 {state}，不是 locked', 'After COMMIT the unit reports state {state}, not locked', '设备没有保存身份；检查固件的 COMMIT 实现', "The unit did not keep its identity; check the firmware's COMMIT"),
+  DEVICE_NOT_LOCKED: t('提交后设备没有锁定（状态 {state}）', 'After COMMIT the unit reports state {state}, not locked', '设备没有保存身份：放到一边交给工程师', 'The unit did not keep its identity: set it aside for an engineer', { zh: '检查固件的 COMMIT 实现', en: "Check the firmware's COMMIT" }),
   PUSH_TEST_FAILED: t('推送测试失败：{detail}', 'The push test failed: {detail}', '检查设备联网与小程序绑定', 'Check that the unit is online and the mini program is bound'),
   UNIT_FOREIGN_IDENTITY: t('设备上的身份不属于本产品：{detail}', "The identity on the unit is not this product's: {detail}", '放到一边交给工程师：不能出货，也没有被覆盖', 'Set it aside for an engineer: it must not ship, and it was not overwritten'),
-  UNIT_ID_ELSEWHERE: t('设备上的 ID {device_id} 在记录中属于另一台设备（hwid {hwid}）', 'The id {device_id} on the unit belongs to another unit in the records (hwid {hwid})', '两台设备不能共用一个 ID：放到一边交给工程师', 'Two units must never share an id: set this one aside for an engineer'),
+  UNIT_ID_ELSEWHERE: t('设备上的 ID {device_id} 在记录中属于另一台设备（硬件号 {hwid}）', 'The id {device_id} on the unit belongs to another unit in the records (hwid {hwid})', '两台设备不能共用一个 ID：放到一边交给工程师', 'Two units must never share an id: set this one aside for an engineer'),
   UNIT_ID_VOID: t('设备上的 ID {device_id} 已作废（{reason}）', 'The id {device_id} on the unit was voided ({reason})', '放到一边：由工程师擦除后重新写号', 'Set it aside: an engineer erases it and flashes it again'),
-  UNIT_CHANGED: t('操作过程中设备变了（hwid {before} → {after}）', 'The unit changed while it was being worked on (hwid {before} → {after})', '取下后只放一台设备；若反复出现，说明设备的 hwid 不稳定，放到一边', 'Take it off and put one unit back; if this repeats, the unit reports an unstable hwid: set it aside'),
+  UNIT_CHANGED: t('操作过程中设备变了（硬件号 {before} → {after}）', 'The unit changed while it was being worked on (hwid {before} → {after})', '取下后只放一台设备；若反复出现，说明设备的硬件号不稳定，放到一边', 'Take it off and put one unit back; if this repeats, the unit reports an unstable hwid: set it aside'),
   LINE_STOPPED: t('产线已停止，这台设备没有完成', 'The line was stopped before this unit was done', '设备没有被提交：重新启动产线后再放上', 'Nothing was committed on it: start the line and place it again'),
 
   // ── the device simulator (wxprov sim device) ────────────────────────────
-  SIM_NEEDS_SOCAT: t('模拟设备需要 socat，但本机没有安装', 'The device simulator needs socat, which is not installed', '安装 socat：apt-get install socat（macOS：brew install socat）', 'Install socat: apt-get install socat (macOS: brew install socat)'),
-  SIM_PTY_FAILED: t('无法在 {link} 创建虚拟串口：{detail}', 'Cannot create a pseudo-terminal at {link}: {detail}', '换一个 --link 路径（所在目录须存在且可写，不能是已有的普通文件）', 'Use another --link path (its folder must exist and be writable, and it must not be an existing regular file)'),
+  SIM_NEEDS_SOCAT: t('本机没有安装模拟设备需要的虚拟串口程序', 'The device simulator needs socat, which is not installed', '请工程师安装后重试', 'Ask an engineer to install it and try again', { zh: '安装 socat：apt-get install socat（macOS：brew install socat）', en: 'Install socat: apt-get install socat (macOS: brew install socat)' }),
+  SIM_PTY_FAILED: t('无法在 {link} 创建虚拟串口：{detail}', 'Cannot create a pseudo-terminal at {link}: {detail}', '换一个路径（所在目录须存在且可写，不能是已有的普通文件）', 'Use another path (its folder must exist and be writable, and it must not be an existing regular file)', { zh: '路径由 --link 指定', en: 'the path is given with --link' }),
 
   // ── the desktop app (main/core/app) ─────────────────────────────────────
   APP_LOCKED: t('设置已锁定', 'Setup is locked', '请工程师输入 PIN 解锁', 'Ask the engineer for the PIN'),
@@ -130,10 +145,23 @@ export const CODES = {
   LINE_RUNNING: t('产线正在运行', 'The line is running', '先停止产线，再修改{what}', 'Stop the line before changing {what}'),
   LINE_SETUP_MISSING: t('产线还不能启动：缺少{what}', 'The line cannot start: {what} is missing', '在设置页完成{what}', 'Set {what} on the setup screen'),
   SLOT_UNKNOWN: t('没有工位 {slot}', 'There is no slot {slot}', '可用的工位：{slots}', 'The slots are: {slots}'),
+  UI_SESSION_REQUIRED: t('请从工位程序给出的地址打开本页面', 'Open this page from the address the station program gave', '打开工位程序启动时显示的完整地址；工位程序每次启动，地址都会变', 'Open the full address the station program showed when it started; it changes every time the program starts'),
+
+  // ── native modules for the desktop app (npm start, main/core/native) ──────
+  NATIVE_REBUILD_FAILED: t(
+    '无法为桌面应用准备本机模块（{modules}）：{detail}',
+    'Could not prepare the Electron build of {modules} for the desktop app: {detail}',
+    '这一步需要联网：先下载预编译的文件，没有就下载编译所需的头文件后从源码编译，这还需要本机装有编译工具：请工程师装好后重新启动',
+    'This needs the internet: it downloads a prebuilt copy, or else the headers to compile against and compiles from source, which also needs build tools: install them and start again',
+    {
+      zh: 'Windows：Visual Studio 生成工具（勾选“使用 C++ 的桌面开发”）和 Python 3；macOS：xcode-select --install；Linux：build-essential 和 python3（apt-get install build-essential python3）。然后重新运行 npm start',
+      en: 'Windows: Visual Studio Build Tools with "Desktop development with C++", and Python 3; macOS: xcode-select --install; Linux: build-essential and python3 (apt-get install build-essential python3). Then run npm start again',
+    },
+  ),
 
   // ── the station itself ───────────────────────────────────────────────────
   STORE_NEWER_SCHEMA: t('本机数据库由更新版本的程序写入（结构版本 {found}，本程序只认识到 {known}）', 'The station database was written by a newer version of this program (schema {found}; this one knows up to {known})', '请安装新版本后再打开；不要用旧版本打开新版本的数据目录', 'Install the newer version and open it with that; never open a newer data dir with an older version'),
-  STORE_FAILED: t('本机数据库出错：{detail}', 'The station database failed: {detail}', '检查磁盘空间与 WXPROV_HOME 的权限', 'Check disk space and the permissions of WXPROV_HOME'),
+  STORE_FAILED: t('本机数据库出错：{detail}', 'The station database failed: {detail}', '检查磁盘空间与数据目录的权限', 'Check disk space and the permissions of the data dir', { zh: '数据目录即 WXPROV_HOME（wxprov config 显示为 home）', en: 'The data dir is WXPROV_HOME (wxprov config shows it as home)' }),
   INTERNAL: t('内部错误：{detail}', 'Internal error: {detail}', '请把日志发给工程师', 'Send the log to an engineer'),
 } as const satisfies Record<string, CodeText>;
 

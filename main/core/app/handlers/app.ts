@@ -20,6 +20,7 @@ export function appHandlers(core: AppCore): Pick<Handlers, Names> {
     'app.setPrefs': (p) => {
       // The end-of-line test is setup; the sound is the operator's own.
       if (p.push_test !== undefined && p.push_test !== core.pushTest()) core.lock.assertUnlocked();
+      if (p.lock_idle_min !== undefined && p.lock_idle_min !== core.lockIdleMin()) core.lock.assertUnlocked();
       core.setPrefs(p);
       return core.state();
     },

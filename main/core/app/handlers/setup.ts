@@ -1,13 +1,17 @@
 import type { Handlers, Slot } from '../../../../preload/contract.js';
-import { WxError } from '../../errors/wx-error.js';
+import { WxError, type Words } from '../../errors/wx-error.js';
+import { APPID_ALLOWED, parseAppId } from '../../ids/appid.js';
 import { KeyService } from '../../keys/key-service.js';
 import { ProductService } from '../../products/product-service.js';
 import { Registry } from '../../registry/registry.js';
 import { Settings } from '../../registry/settings.js';
 import { parseTemplate, renderTemplate } from '../../registry/template.js';
+import { storeApiBase } from '../api-base-setting.js';
 import type { AppCore } from '../app-core.js';
+import { rememberPorts } from '../recent-ports.js';
 
 type Names =
+  | 'app.setApiBase'
   | 'credentials.set'
   | 'credentials.test'
   | 'products.list'
@@ -25,7 +29,7 @@ type Names =
 /** Stands in for values the example id cannot know yet. */
 const EXAMPLE = { station: 'A1', hwid: 'A1B2C3D4E5F6', sn: 'SN000001' };
 
-function notWhileRunning(core: AppCore, what: string): void {
+function notWhileRunning(core: AppCore, what: Words): void {
   if (core.line.running) throw new WxError('LINE_RUNNING', { what });
 }
 
@@ -44,13 +48,20 @@ function checkSlots(slots: Slot[]): void {
 export function setupHandlers(core: AppCore): Pick<Handlers, Names> {
   const ctx = () => core.runtime().ctx;
   return {
-    'credentials.set': async ({ appid, appsecret }) => {
-      core.runtimeFor('real');
-      core.creds.set(appid, appsecret);
+    'app.setApiBase': async ({ api_base }) => {
+      notWhileRunning(core, { zh: '接口地址', en: 'the API address' });
+      storeApiBase(core.kv, api_base);
+      // Real mode's client is built on it: a new context now (the environment, if set, still decides).
+      if (core.mode === 'real') await core.rebuild();
+      return core.state();
+    },
+    'credentials.set': async ({ appid: given, appsecret }) => {
+      const appid = parseAppId(given);
+      if (!appid) throw new WxError('INPUT_INVALID', { field: 'appid', detail: given, allowed: APPID_ALLOWED });
+      core.creds.set(core.vault(), appid, appsecret);
       await core.rebuild();
-      const state = core.state();
-      core.runtime().ctx.log.info('credentials.set', { appid, storage: state.secret_storage.kind });
-      return state;
+      core.runtime().ctx.log.info('credentials.set', { appid, storage: 'keystore' });
+      return core.state();
     },
     'credentials.test': () => ctx().wechat().checkToken(),
 
@@ -62,7 +73,7 @@ export function setupHandlers(core: AppCore): Pick<Handlers, Names> {
       return products.view(products.ensureRecorded(product_id, fields));
     },
     'products.select': ({ product_id }) => {
-      notWhileRunning(core, 'the product');
+      notWhileRunning(core, { zh: '产品', en: 'the product' });
       new ProductService(ctx()).require(product_id);
       core.setProductId(product_id);
       return core.state();
@@ -84,16 +95,18 @@ export function setupHandlers(core: AppCore): Pick<Handlers, Names> {
     'apps.bind': ({ product_id, appid }) => new ProductService(ctx()).bind(product_id, appid),
 
     'station.setCode': ({ station_code }) => {
-      notWhileRunning(core, 'the station code');
+      notWhileRunning(core, { zh: '工位编号', en: 'the station code' });
       const c = ctx();
       new Settings(c.db).set('station_code', station_code, c.now().toISOString(), c.actor);
       return core.state();
     },
     'slots.set': ({ slots }) => {
-      notWhileRunning(core, 'the slots');
+      notWhileRunning(core, { zh: '夹具位', en: 'the slots' });
       core.runtime();
       checkSlots(slots);
       core.setSlots(slots);
+      // Simulated units' paths die with the simulator: only real ones are worth offering again.
+      if (core.runtime().mode === 'real') rememberPorts(core.kv, slots.map((s) => s.spec));
       return core.state();
     },
   };

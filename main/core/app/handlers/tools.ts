@@ -4,6 +4,7 @@ import { KeyService } from '../../keys/key-service.js';
 import { listPorts } from '../../serial/ports.js';
 import type { AppCore } from '../app-core.js';
 import { logFile, tailLog } from '../logs-tail.js';
+import { recentPorts } from '../recent-ports.js';
 
 type Names = 'tools.push' | 'tools.sign' | 'logs.tail' | 'ports.list';
 
@@ -28,7 +29,9 @@ export function toolsHandlers(core: AppCore): Pick<Handlers, Names> {
     },
     'ports.list': async () => {
       const simulated = safeWorld(core)?.ports() ?? [];
-      return [...simulated, ...(await listPorts())];
+      const given = [...core.slots().map((s) => s.spec), ...recentPorts(core.kv)];
+      const listed = await listPorts({ given });
+      return [...simulated, ...listed.filter((p) => !simulated.some((s) => s.path === p.path))];
     },
   };
 }

@@ -1,19 +1,16 @@
 import { fileURLToPath } from 'node:url';
 import react from '@vitejs/plugin-react';
 import { defineConfig, type Plugin } from 'vite';
+import { CSP_META } from '../main/core/app/csp.js';
 
 const root = fileURLToPath(new URL('.', import.meta.url));
 
-/**
- * The built page may only load its own files and talk to its own origin (the bridge's
- * /api). Styles are inline because antd injects them at run time. Build only: the dev
- * server needs an inline script for fast refresh.
- */
-const CSP = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'";
+// The page's own <meta> CSP, for file:// in Electron where no header exists: the station's one
+// CSP (main/core/app/csp.ts). Build only: the dev server needs an inline script for fast refresh.
 const csp = (): Plugin => ({
   name: 'wxprov-csp',
   apply: 'build',
-  transformIndexHtml: () => [{ tag: 'meta', attrs: { 'http-equiv': 'Content-Security-Policy', content: CSP }, injectTo: 'head-prepend' }],
+  transformIndexHtml: () => [{ tag: 'meta', attrs: { 'http-equiv': 'Content-Security-Policy', content: CSP_META }, injectTo: 'head-prepend' }],
 });
 
 // The renderer is plain browser code: it loads from file:// in Electron and from the

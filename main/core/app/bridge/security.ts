@@ -1,8 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { CSP } from '../csp.js';
 
-/** The page may only load its own scripts and talk to its own origin. */
-export const CSP =
-  "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'";
+export { CSP };
 
 /** Headers every answer carries, whatever it is. */
 export function setSecurityHeaders(res: ServerResponse): void {

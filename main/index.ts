@@ -1,14 +1,13 @@
 import { app, BrowserWindow, dialog, ipcMain, safeStorage } from 'electron';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createAppService } from './core/app/index.js';
+import { createAppService, openAppSettings } from './core/app/index.js';
 import { resolveHome } from './core/config/home.js';
 import { ensurePrivateDir } from './core/config/private-files.js';
 import { toPayload } from './core/errors/wx-error.js';
 import { electronBindings } from './core/native/index.js';
 import { forwardEvents, registerIpc, senderIs } from './ipc.js';
 import { safeStorageKeychain, safeStorageLegacyOpener } from './safe-storage-keychain.js';
-import { openSettingsStore } from './settings-store.js';
 import { createMainWindow, rendererUrl } from './window.js';
 
 /**
@@ -50,7 +49,7 @@ async function start(): Promise<void> {
   const service = await createAppService({
     home,
     env: process.env,
-    kv: openSettingsStore(home),
+    kv: openAppSettings(home),
     keychain: safeStorageKeychain(safeStorage),
     legacyOpeners: [safeStorageLegacyOpener(safeStorage)],
     shell: 'electron',

@@ -152,14 +152,14 @@ describe.runIf(posix)('the data dir is owner-only', () => {
     fs.mkdirSync(path.join(home, 'logs'));
     fs.writeFileSync(path.join(home, 'logs', 'wxprov.log'), '');
     fs.writeFileSync(path.join(home, 'wxprov.db-wal'), '');
-    jsonFileKv(path.join(home, 'ui-settings.json')).set('mode', 'real');
+    jsonFileKv(path.join(home, 'app-settings.json')).set('mode', 'real');
     const wide: [string, number][] = [
       [home, 0o755],
       [path.join(home, 'wxprov.db'), 0o644],
       [path.join(home, 'wxprov.db-wal'), 0o644],
       [path.join(home, 'logs'), 0o755],
       [path.join(home, 'logs', 'wxprov.log'), 0o644],
-      [path.join(home, 'ui-settings.json'), 0o644],
+      [path.join(home, 'app-settings.json'), 0o644],
     ];
     for (const [p, m] of wide) fs.chmodSync(p, m);
 
@@ -167,9 +167,9 @@ describe.runIf(posix)('the data dir is owner-only', () => {
     const want = (p: string) => (fs.statSync(p).isDirectory() ? 0o700 : 0o600);
     // The -wal is gone once the last connection closed: its tightening shows in the log below.
     for (const [p] of wide.slice(0, 5).filter(([p]) => fs.existsSync(p))) expect(mode(p), p).toBe(want(p));
-    // The app's settings file is the app's to open (the bridge's jsonFileKv, electron-store in Electron).
-    expect(jsonFileKv(path.join(home, 'ui-settings.json')).get('mode')).toBe('real');
-    expect(mode(path.join(home, 'ui-settings.json'))).toBe(0o600);
+    // The app's settings file is the app's to open (openAppSettings, in Electron and the bridge alike).
+    expect(jsonFileKv(path.join(home, 'app-settings.json')).get('mode')).toBe('real');
+    expect(mode(path.join(home, 'app-settings.json'))).toBe(0o600);
     const log = fs.readFileSync(path.join(home, 'logs', 'wxprov.log'), 'utf8');
     const tightened = log
       .split('\n')

@@ -22,7 +22,7 @@ export interface AppServiceOptions {
   home: string;
   /** The process environment: WXPROV_API_BASE, WXPROV_TOKEN_MODE, WXPROV_OPERATOR, WXPROV_KEY_PASSPHRASE. */
   env?: NodeJS.ProcessEnv;
-  /** Non-secret app settings (electron-store in Electron, jsonFileKv for the bridge). */
+  /** Non-secret app settings: one file for Electron and the bridge (openAppSettings). */
   kv: KeyValueStore;
   /** The OS keychain (Electron's safeStorage): where it really keeps secrets, a slot of the key store that unlocks it at start. None in the browser. */
   keychain?: OsKeychain;

@@ -4,9 +4,9 @@ import { tightenFile } from '../config/private-files.js';
 import { WxError } from '../errors/wx-error.js';
 
 /**
- * The app's non-secret settings (mode, locale, AppID, slots, the PIN's hash, the sealed
- * AppSecret as base64). Synchronous, JSON values; `null` clears a key (electron-store refuses
- * `undefined`). Electron passes an electron-store adapter; the core has a JSON file.
+ * The app's non-secret settings (mode, locale, AppID, slots, the PIN's hash). Synchronous,
+ * JSON values; `null` clears a key. One file for the desktop app and the browser fallback
+ * (`openAppSettings`), so mode, slots and PIN are the same whichever way the station is opened.
  */
 export interface KeyValueStore {
   get(key: string): unknown;
@@ -76,6 +76,22 @@ export function jsonFileKv(file: string): KeyValueStore {
       }
     },
   };
+}
+
+export const APP_SETTINGS_FILE = 'app-settings.json';
+/** Where `wxprov ui` kept its own settings before both shells shared one file. */
+const OLD_BRIDGE_SETTINGS = 'ui-settings.json';
+
+/**
+ * `<home>/app-settings.json`, the one settings file of the Electron app and of `wxprov ui`. A
+ * data dir from before, whose browser fallback kept `ui-settings.json` and never ran the
+ * desktop app, keeps those settings: the file is taken over on first open.
+ */
+export function openAppSettings(home: string): KeyValueStore {
+  const file = path.join(home, APP_SETTINGS_FILE);
+  const old = path.join(home, OLD_BRIDGE_SETTINGS);
+  if (!fs.existsSync(file) && fs.existsSync(old)) fs.renameSync(old, file);
+  return jsonFileKv(file);
 }
 
 /** Typed reads: a value of the wrong shape (an edited file) counts as absent. */

@@ -1,4 +1,4 @@
-// Module hooks: `electron` (from main and from electron-store) resolves to the stand-in.
+// Module hooks: `electron` (imported by main) resolves to the stand-in.
 export async function resolve(specifier, context, next) {
   if (specifier === 'electron') return { url: new URL('./electron.mjs', import.meta.url).href, shortCircuit: true };
   return next(specifier, context);

@@ -5,7 +5,7 @@ import path from 'node:path';
 import type { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { startBridge } from '../../app/bridge/index.js';
-import { createAppService, jsonFileKv } from '../../app/index.js';
+import { createAppService, openAppSettings } from '../../app/index.js';
 import { readEnv } from '../../config/env.js';
 import { WxError } from '../../errors/wx-error.js';
 import { optInt, optStr } from '../args.js';
@@ -71,7 +71,7 @@ export const uiCommand: Command = {
     const service = await createAppService({
       home,
       env: io.env,
-      kv: jsonFileKv(path.join(home, 'ui-settings.json')),
+      kv: openAppSettings(home),
       shell: 'browser',
     });
     let bridge;

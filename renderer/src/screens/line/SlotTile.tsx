@@ -13,6 +13,7 @@ import { errorText } from '../../errors';
 import { useLocale, useT } from '../../i18n';
 import { SimPlaceButton } from './SimPlaceButton';
 import { TileDetails, type TileFacts } from './TileDetails';
+import { tileFace } from './tile-face';
 import { TileResult } from './TileResult';
 import { NAME_SIZE, SMALL_SIZE, TEXT_SIZE, clampLines, oneLine } from './tile-style';
 import { LOST_STYLE, RESULT_STYLE, STATE_WORDS, STEP_WORDS, resultWords } from './words';
@@ -22,14 +23,9 @@ export function SlotTile({ view, running, simulation }: { view: SlotView; runnin
   const { locale } = useLocale();
   const name = view.slot.name;
   const last = view.last;
-  const lost = view.state === 'lost';
-  const busy = view.state === 'busy';
-  /** The result is about the unit on the fixture now. */
-  const showing = !busy && !lost && last !== null && view.present;
-  const words = showing ? resultWords(last, locale, t) : null;
+  const { lost, busy, deviceId, hwid, result } = tileFace(view);
+  const words = result ? resultWords(result, locale, t) : null;
   const portError = lost && view.port_error ? errorText(view.port_error, locale) : null;
-  const deviceId = busy || !showing ? view.device_id : (last.device_id ?? view.device_id);
-  const hwid = busy || !showing ? view.hwid : (last.hwid ?? view.hwid);
 
   const facts: TileFacts | null = words
     ? { error: words.error, what: words.reason, next: words.next, port: view.slot.spec, deviceId, hwid }
@@ -38,17 +34,17 @@ export function SlotTile({ view, running, simulation }: { view: SlotView; runnin
       : null;
   const [open, setOpen] = useState(false);
   // Details are about what the tile shows: a new unit or a new state closes them.
-  const subject = `${view.state}|${showing ? `${last.result}|${last.device_id}|${last.hwid}|${last.ms}` : ''}`;
+  const subject = `${view.state}|${result ? `${result.result}|${result.device_id}|${result.hwid}|${result.ms}` : ''}`;
   useEffect(() => setOpen(false), [subject]);
 
-  const fill = showing ? RESULT_STYLE[last.result].fill : null;
+  const fill = result ? RESULT_STYLE[result.result].fill : null;
   const border = fill ?? (lost ? LOST_STYLE.border : busy ? '#1677ff' : '#d9d9d9');
 
   return (
     <div
       data-testid={`tile-${name}`}
       data-state={view.state}
-      data-result={showing ? last.result : ''}
+      data-result={result ? result.result : ''}
       data-present={view.present ? 'yes' : 'no'}
       style={{
         containerType: 'size',
@@ -98,8 +94,8 @@ export function SlotTile({ view, running, simulation }: { view: SlotView; runnin
             </div>
             <Progress percent={Math.round(view.progress * 100)} status="active" size={{ height: 12 }} />
           </div>
-        ) : showing ? (
-          <TileResult name={name} last={last} words={words!} />
+        ) : result && words ? (
+          <TileResult name={name} last={result} words={words} />
         ) : (
           <>
             <div style={{ fontSize: TEXT_SIZE, color: '#8c8c8c', ...clampLines(2) }}>{running ? t('tile.placeUnit') : t('tile.lineStopped')}</div>

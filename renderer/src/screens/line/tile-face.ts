@@ -1,5 +1,5 @@
 /** What a tile shows, decided from its slot's view alone (pure: unit-tested without a DOM). */
-import type { SlotView, UnitResult } from '../../../../preload/contract';
+import type { SlotView, UnitResult } from '../../../../preload/contract.js';
 
 export interface TileFace {
   lost: boolean;

@@ -1,27 +1,37 @@
 /**
  * The one IPC contract between the UI and the main process, declared once: every message is
- * an entry below with the zod schema of its input and the type of its answer. The Electron
- * main registers one handler per entry (channel `wxprov:<name>`), the loopback bridge of
- * `wxprov ui` serves the same entries over HTTP, and the renderer calls them through
- * `WxprovApi` — all three from this table, so a message cannot exist on one side only.
+ * an entry below with the zod schema of its input, what it may do while the operator lock is
+ * on, and the type of its answer. The Electron main registers one handler per entry (channel
+ * `wxprov:<name>`), the loopback bridge of `wxprov ui` serves the same entries over HTTP, and
+ * the renderer calls them through `WxprovApi` — all three from this table, so a message cannot
+ * exist on one side only.
  *
  * Nothing here can return the AppSecret, an access token or a private key: the renderer can
- * only ask main to *use* them. This file imports no Electron and no Node: types from the core
- * are type-only imports.
+ * only ask main to *use* them. This file imports no Electron, no Node and nothing from main/:
+ * the shapes of the core's answers are the contract's own (contract-types.ts), and of the core
+ * only the app layer (main/core/app) imports the contract (test/unit/boundaries.test.ts).
  */
 import { z } from 'zod';
-import type { ErrorPayload } from '../main/core/errors/wx-error.js';
-import type { KeyInfo } from '../main/core/keys/key-store.js';
-import type { ProductView } from '../main/core/products/product-service.js';
-import type { DevicePage } from '../main/core/registry/search.js';
-import type { QueueStats } from '../main/core/registry/outbox.js';
-import type { SyncResult } from '../main/core/registry/sync.js';
-import type { SyncStatus } from '../main/core/registry/sync-worker.js';
-import type { PortInfo } from '../main/core/serial/ports.js';
-import type { SlotCounters } from '../main/core/serial/station.js';
-import type { Step, UnitResult } from '../main/core/serial/provision.js';
+import type { DevicePage, ErrorPayload, KeyInfo, PortInfo, ProductView, QueueStats, SlotCounters, Step, SyncResult, SyncStatus, UnitResult } from './contract-types.js';
 
-export type { ErrorPayload, KeyInfo, ProductView, DevicePage, QueueStats, SyncResult, SyncStatus, PortInfo, SlotCounters, Step, UnitResult };
+export type {
+  DevicePage,
+  DeviceRecord,
+  DeviceStatus,
+  ErrorParam,
+  ErrorPayload,
+  KeyInfo,
+  PortInfo,
+  ProductView,
+  PushTestResult,
+  QueueStats,
+  SlotCounters,
+  Step,
+  SyncPhase,
+  SyncResult,
+  SyncStatus,
+  UnitResult,
+} from './contract-types.js';
 
 /** What crosses the edge: a value, or a stable error the UI shows in its language. */
 export type Result<T> = { ok: true; value: T } | { ok: false; error: ErrorPayload };
@@ -73,6 +83,8 @@ export interface AppState {
   /** Electron or the browser bridge (`wxprov ui`). */
   shell: 'electron' | 'browser';
   station_running: boolean;
+  /** The platform's limits, from the core's one definition, so the UI counts against the same numbers. */
+  limits: { push_msg_bytes: number };
 }
 
 export interface KeystoreState {
@@ -137,86 +149,146 @@ const recordFilter = {
   to: z.string().max(40).optional(),
 };
 
-export const schemas = {
+// ── messages: input, lock policy, activity ─────────────────────────────────
+
+/**
+ * What a message may do while the operator lock is on. The lock keeps the engineer's setup
+ * away from the line; the operator's Line screen, and the shell around it, must keep working.
+ * - 'deny': refused with APP_LOCKED before the handler runs. The default: a message is the
+ *   engineer's unless its entry says why the locked line needs it (the guard treats anything
+ *   but 'allow' and 'partly' as 'deny').
+ * - 'allow': runs while locked.
+ * - 'partly': runs while locked; its handler refuses the part of it that is setup (APP_LOCKED).
+ */
+export type WhenLocked = 'allow' | 'deny' | 'partly';
+
+export interface MessageSpec {
+  input: z.ZodType;
+  whenLocked: WhenLocked;
+  /**
+   * 'passive': not engineer work, so it does not hold engineer mode open against the idle
+   * re-lock — what the UI reads on its own, the line's operator controls, the lock's own
+   * messages. An operator running the line beside an unlocked station must not keep setup open.
+   * Anything else restarts the idle time.
+   */
+  activity?: 'passive';
+}
+
+export const messages = {
   // app and first run
-  'app.state': none,
-  'app.chooseMode': z.object({ mode: z.enum(['simulation', 'real']) }),
-  'app.setLocale': z.object({ locale: z.enum(['zh-CN', 'en']) }),
-  /** Engineer only: where real mode's WMPF API is; null or '' is the official one. Checked in main (one rule with WXPROV_API_BASE). */
-  'app.setApiBase': z.object({ api_base: z.string().max(2048).nullable() }),
-  'app.setPrefs': z.object({ push_test: z.boolean().optional(), sound: z.boolean().optional(), lock_idle_min: z.number().int().min(1).max(240).optional() }),
+  /** The UI learns the lock from it, and everything else it shows. */
+  'app.state': { input: none, whenLocked: 'allow', activity: 'passive' },
+  /** The first choice is free (no mode yet: nothing to protect, and the first-run screen has no PIN prompt); switching later is setup. */
+  'app.chooseMode': { input: z.object({ mode: z.enum(['simulation', 'real']) }), whenLocked: 'partly' },
+  /** The header's language switch is the operator's too. */
+  'app.setLocale': { input: z.object({ locale: z.enum(['zh-CN', 'en']) }), whenLocked: 'allow', activity: 'passive' },
+  /** Where real mode's WMPF API is; null or '' is the official one. Checked in main (one rule with WXPROV_API_BASE). */
+  'app.setApiBase': { input: z.object({ api_base: z.string().max(2048).nullable() }), whenLocked: 'deny' },
+  /** The sound is the operator's switch on the Line; the push test and the idle time are setup (the handler refuses them). */
+  'app.setPrefs': {
+    input: z.object({ push_test: z.boolean().optional(), sound: z.boolean().optional(), lock_idle_min: z.number().int().min(1).max(240).optional() }),
+    whenLocked: 'partly',
+  },
   // credentials (setup)
   /** The AppID is checked in main, by the rule the CLI uses too (main/core/ids/appid.ts). */
-  'credentials.set': z.object({ appid: z.string().min(1).max(64), appsecret: z.string().min(1).max(128) }),
-  'credentials.test': none,
+  'credentials.set': { input: z.object({ appid: z.string().min(1).max(64), appsecret: z.string().min(1).max(128) }), whenLocked: 'deny' },
+  /** Spends a token call with the AppSecret: the setup screen's. */
+  'credentials.test': { input: none, whenLocked: 'deny' },
   // the key store (setup): the passphrase goes to main, is never stored and never comes back
-  'keystore.status': none,
+  /** The slots are the setup screen's; the line reads the store's state from app.state. */
+  'keystore.status': { input: none, whenLocked: 'deny', activity: 'passive' },
   /** First use: sets the passphrase (the keychain slot follows where the OS really keeps secrets). */
-  'keystore.setup': z.object({ passphrase: z.string().min(8).max(1024) }),
-  'keystore.unlock': z.object({ passphrase: z.string().min(1).max(1024) }),
-  // products, keys, mini programs
-  'products.list': none,
-  'products.create': z.object({
-    english_name: z.string().min(1).max(64),
-    chinese_name: z.string().min(1).max(64),
-    default_name: z.string().min(1).max(64),
-    model_name: z.string().min(1).max(64),
-    force: z.boolean().optional(),
-  }),
-  'products.record': z.object({ product_id: productId, model_name: z.string().min(1).max(64), english_name: z.string().max(64).optional(), chinese_name: z.string().max(64).optional() }),
-  'products.select': z.object({ product_id: productId }),
-  'products.setTemplate': z.object({ product_id: productId, id_template: z.string().min(1).max(128) }),
-  'keys.list': z.object({ product_id: productId }),
-  'keys.create': z.object({ product_id: productId }),
-  'keys.import': z.object({ product_id: productId, key_version: z.number().int().positive(), private_key_pem: z.string().min(1).max(8192) }),
-  'apps.bind': z.object({ product_id: productId, appid: z.string().min(1).max(64) }),
-  // the line
-  'station.setCode': z.object({ station_code: z.string().min(1).max(8) }),
-  'ports.list': none,
-  'slots.set': z.object({
-    slots: z
-      .array(
-        z.object({
-          name: z.string().min(1).max(16),
-          spec: z.string().min(1).max(256),
-          baud: z.number().int().min(300).max(4_000_000),
-          allowance_ms: z.number().int().min(10).max(60_000).optional(),
-          commit_ms: z.number().int().min(10).max(600_000).optional(),
-          placement_polls: z.number().int().min(1).max(20).optional(),
-        }),
-      )
-      .max(32),
-  }),
-  'line.start': none,
-  'line.stop': none,
-  'line.status': none,
-  'line.scan': z.object({ sn: z.string().min(1).max(128) }),
-  /** Simulation mode only: put a fresh simulated unit on a slot's fixture (a new hwid). */
-  'sim.placeUnit': z.object({ slot: z.string().min(1).max(16), fault: z.enum(['noise', 'badcrc', 'pull', 'silent', 'locked', 'flash']).optional() }),
+  'keystore.setup': { input: z.object({ passphrase: z.string().min(8).max(1024) }), whenLocked: 'deny' },
+  'keystore.unlock': { input: z.object({ passphrase: z.string().min(1).max(1024) }), whenLocked: 'deny' },
+  // products, keys, mini programs: setup, and the lists only the setup, records and tools screens read
+  'products.list': { input: none, whenLocked: 'deny' },
+  'products.create': {
+    input: z.object({
+      english_name: z.string().min(1).max(64),
+      chinese_name: z.string().min(1).max(64),
+      default_name: z.string().min(1).max(64),
+      model_name: z.string().min(1).max(64),
+      force: z.boolean().optional(),
+    }),
+    whenLocked: 'deny',
+  },
+  'products.record': {
+    input: z.object({ product_id: productId, model_name: z.string().min(1).max(64), english_name: z.string().max(64).optional(), chinese_name: z.string().max(64).optional() }),
+    whenLocked: 'deny',
+  },
+  'products.select': { input: z.object({ product_id: productId }), whenLocked: 'deny' },
+  'products.setTemplate': { input: z.object({ product_id: productId, id_template: z.string().min(1).max(128) }), whenLocked: 'deny' },
+  'keys.list': { input: z.object({ product_id: productId }), whenLocked: 'deny' },
+  'keys.create': { input: z.object({ product_id: productId }), whenLocked: 'deny' },
+  'keys.import': { input: z.object({ product_id: productId, key_version: z.number().int().positive(), private_key_pem: z.string().min(1).max(8192) }), whenLocked: 'deny' },
+  'apps.bind': { input: z.object({ product_id: productId, appid: z.string().min(1).max(64) }), whenLocked: 'deny' },
+  // the line: its setup is the engineer's, running it is the operator's
+  'station.setCode': { input: z.object({ station_code: z.string().min(1).max(8) }), whenLocked: 'deny' },
+  /** The slots screen's port picker. */
+  'ports.list': { input: none, whenLocked: 'deny' },
+  'slots.set': {
+    input: z.object({
+      slots: z
+        .array(
+          z.object({
+            name: z.string().min(1).max(16),
+            spec: z.string().min(1).max(256),
+            baud: z.number().int().min(300).max(4_000_000),
+            allowance_ms: z.number().int().min(10).max(60_000).optional(),
+            commit_ms: z.number().int().min(10).max(600_000).optional(),
+            placement_polls: z.number().int().min(1).max(20).optional(),
+          }),
+        )
+        .max(32),
+    }),
+    whenLocked: 'deny',
+  },
+  'line.start': { input: none, whenLocked: 'allow', activity: 'passive' },
+  'line.stop': { input: none, whenLocked: 'allow', activity: 'passive' },
+  'line.status': { input: none, whenLocked: 'allow', activity: 'passive' },
+  'line.scan': { input: z.object({ sn: z.string().min(1).max(128) }), whenLocked: 'allow', activity: 'passive' },
+  /** Simulation mode only: put a fresh simulated unit on a slot's fixture (a new hwid) — the operator's hand, on the Line screen. */
+  'sim.placeUnit': {
+    input: z.object({ slot: z.string().min(1).max(16), fault: z.enum(['noise', 'badcrc', 'pull', 'silent', 'locked', 'flash']).optional() }),
+    whenLocked: 'allow',
+    activity: 'passive',
+  },
   // queue, sync, records
-  'queue.status': none,
-  /** Engineer only (refused with APP_LOCKED while locked): lift a quota pause before it ends; audited. */
-  'queue.resume': none,
-  'sync.now': none,
-  'sync.retryFailed': none,
-  'records.search': z.object({
-    ...recordFilter,
-    limit: z.number().int().min(1).max(500).optional(),
-    cursor: z.string().max(200).optional(),
-  }),
+  /** The UI fetches it after a lost connection, whatever the screen; the line shows the queue. */
+  'queue.status': { input: none, whenLocked: 'allow', activity: 'passive' },
+  /** Lifts a quota pause before it ends: spends quota the platform said was gone; audited. */
+  'queue.resume': { input: none, whenLocked: 'deny' },
+  /** Only hurries what the background sync does anyway; the quota decision is queue.resume's. */
+  'sync.now': { input: none, whenLocked: 'allow' },
+  /** Sends again ids the platform refused: the engineer's call, once the cause is fixed. */
+  'sync.retryFailed': { input: none, whenLocked: 'deny' },
+  /** Reads of the ledger change nothing and hold no secret: a shift's records stay readable (the app's screen still asks the PIN; scripts on the bridge need not). */
+  'records.search': {
+    input: z.object({
+      ...recordFilter,
+      limit: z.number().int().min(1).max(500).optional(),
+      cursor: z.string().max(200).optional(),
+    }),
+    whenLocked: 'allow',
+  },
   /** Every row records.search finds with the same filter (all pages); `since` is the CLI's --since. */
-  'records.export': z.object({ ...recordFilter, since: z.string().max(40).optional() }),
-  // tools
-  'tools.push': z.object({ push_token: z.string().min(1).max(512), msg: z.string().min(1).max(20_000) }),
-  'tools.sign': z.object({ product_id: productId, device_id: z.string().min(1).max(200), key_version: z.number().int().positive().optional() }),
-  'logs.tail': z.object({ lines: z.number().int().min(1).max(1000) }),
+  'records.export': { input: z.object({ ...recordFilter, since: z.string().max(40).optional() }), whenLocked: 'allow' },
+  // tools: the engineer's
+  /** Talks to a live unit in the field through the platform. */
+  'tools.push': { input: z.object({ push_token: z.string().min(1).max(512), msg: z.string().min(1).max(20_000) }), whenLocked: 'deny' },
+  /** Signs any id with the product's key. */
+  'tools.sign': { input: z.object({ product_id: productId, device_id: z.string().min(1).max(200), key_version: z.number().int().positive().optional() }), whenLocked: 'deny' },
+  /** The tools screen's log: the engineer's detail; nothing on the Line reads it. */
+  'logs.tail': { input: z.object({ lines: z.number().int().min(1).max(1000) }), whenLocked: 'deny', activity: 'passive' },
   // operator lock
-  'lock.setPin': z.object({ pin: z.string().regex(/^\d{4,8}$/), current_pin: z.string().max(8).optional() }),
-  'lock.lock': none,
-  'lock.unlock': z.object({ pin: z.string().max(8) }),
-  /** Someone is at work in engineer mode (the UI sends it on input): the idle re-lock waits. */
-  'lock.touch': none,
-} as const;
+  /** Changing the PIN is setup (it asks the current PIN anyway: whoever has it unlocks first). */
+  'lock.setPin': { input: z.object({ pin: z.string().regex(/^\d{4,8}$/), current_pin: z.string().max(8).optional() }), whenLocked: 'deny', activity: 'passive' },
+  /** It can only close. */
+  'lock.lock': { input: none, whenLocked: 'allow', activity: 'passive' },
+  'lock.unlock': { input: z.object({ pin: z.string().max(8) }), whenLocked: 'allow', activity: 'passive' },
+  /** Someone is at work in engineer mode (the UI sends it on input): the idle re-lock waits. Locked, it changes nothing, and the UI's touch may cross the re-lock. */
+  'lock.touch': { input: none, whenLocked: 'allow', activity: 'passive' },
+} as const satisfies Record<string, MessageSpec>;
 
 /** What each message answers. */
 export interface Outputs {
@@ -262,10 +334,10 @@ export interface Outputs {
   'lock.touch': AppState;
 }
 
-export type InvokeName = keyof typeof schemas & keyof Outputs;
-export type Input<K extends InvokeName> = z.input<(typeof schemas)[K]>;
+export type InvokeName = keyof typeof messages & keyof Outputs;
+export type Input<K extends InvokeName> = z.input<(typeof messages)[K]['input']>;
 export type Output<K extends InvokeName> = Outputs[K];
-export const INVOKE_NAMES = Object.keys(schemas) as InvokeName[];
+export const INVOKE_NAMES = Object.keys(messages) as InvokeName[];
 
 /** Main → renderer pushes. */
 export interface Events {
@@ -290,4 +362,4 @@ export interface WxprovApi {
 }
 
 /** The handler table main implements: one function per message, input already validated. */
-export type Handlers = { [K in InvokeName]: (input: z.output<(typeof schemas)[K]>) => Promise<Output<K>> | Output<K> };
+export type Handlers = { [K in InvokeName]: (input: z.output<(typeof messages)[K]['input']>) => Promise<Output<K>> | Output<K> };

@@ -9,7 +9,10 @@ import { describe, expect, it } from 'vitest';
  * Process boundaries, checked on the source (see ARCHITECTURE.md and ../shared/style.md):
  * - main/core runs in plain Node (CLI, tests): it never imports Electron;
  * - the renderer is browser code: no Electron, no Node, nothing from main/ — what it knows of
- *   the station comes through window.wxprov, typed by type-only imports of preload/contract.ts.
+ *   the station comes through window.wxprov, typed by type-only imports of preload/contract.ts;
+ * - the contract depends on nothing of ours: preload/ imports nothing from main/, not even a
+ *   type, and among core files only the app layer (main/core/app) imports preload/, so the
+ *   low-level modules (serial, registry, keys, wechat, ...) never learn the UI's shapes.
  */
 const ROOT = path.resolve(import.meta.dirname, '../..');
 
@@ -60,10 +63,14 @@ function imports(file: string): Import[] {
   return out;
 }
 
+/** Where a relative import leads (an absolute path), or undefined for a package. */
+const resolved = (file: string, spec: string): string | undefined => (spec.startsWith('.') || path.isAbsolute(spec) ? path.resolve(path.dirname(file), spec) : undefined);
+const under = (abs: string, dir: string) => abs.startsWith(path.join(ROOT, dir) + path.sep);
+
 const rel = (f: string) => path.relative(ROOT, f).split(path.sep).join('/');
 const isElectron = (spec: string) => spec === 'electron' || spec.startsWith('electron/') || spec.startsWith('@electron/');
 const NODE_BUILTINS = new Set(builtinModules);
-/** Build configs next to the renderer (vite.config.ts) run in Node, not in the page. */
+/** Build configs next to the renderer (vite.config.ts) run in Node, not in the page: Node and plain-Node core modules (the one CSP) are theirs to use. */
 const isBuildConfig = (f: string) => /\.config\.[cm]?[jt]s$/.test(f);
 
 describe('import boundaries', () => {
@@ -115,12 +122,44 @@ describe('import boundaries', () => {
           const target = path.resolve(path.dirname(f), i.spec);
           if (!target.startsWith(path.join(ROOT, 'renderer') + path.sep)) {
             const isContract = target.replace(/\.(js|ts)$/, '') === contract;
+            if (isBuildConfig(f) && under(target, path.join('main', 'core'))) continue;
             if (!isContract) bad.push(`${where} (outside renderer/)`);
             else if (!i.typeOnly) bad.push(`${where} (the contract, but not type-only)`);
           }
         }
       }
     }
+    expect(bad).toEqual([]);
+  });
+
+  it('preload/ imports nothing from main/, not even a type', () => {
+    const preload = files('preload', /\.(ts|mts|cts|js|mjs)$/);
+    expect(preload.map(rel)).toContain('preload/contract.ts');
+    const bad = preload.flatMap((f) =>
+      imports(f)
+        .filter((i) => {
+          const t = resolved(f, i.spec);
+          return t !== undefined && under(t, 'main');
+        })
+        .map((i) => `${rel(f)}:${i.line} imports ${i.spec}${i.typeOnly ? ' (type-only)' : ''}`),
+    );
+    expect(bad).toEqual([]);
+  });
+
+  it('among core files only main/core/app imports preload/', () => {
+    const core = files('main/core', /\.(ts|mts|cts|js|mjs)$/);
+    const importers: string[] = [];
+    const bad: string[] = [];
+    for (const f of core) {
+      for (const i of imports(f)) {
+        const t = resolved(f, i.spec);
+        if (t === undefined || !under(t, 'preload')) continue;
+        importers.push(rel(f));
+        if (!under(f, path.join('main', 'core', 'app'))) bad.push(`${rel(f)}:${i.line} imports ${i.spec}`);
+      }
+    }
+    // The scan finds the app layer's imports, so an empty list below means something.
+    expect(importers).toContain('main/core/app/dispatch.ts');
     expect(bad).toEqual([]);
   });
 });

@@ -1,6 +1,7 @@
 import type { AppState, EventName, Events, Locale, Mode, Slot } from '../../../preload/contract.js';
 import { DEFAULT_API_BASE } from '../config/env.js';
 import { WxError, isWxError } from '../errors/wx-error.js';
+import { PUSH_MSG_MAX_BYTES } from '../ids/validate.js';
 import { realApiBase, showApiBase } from './api-base-setting.js';
 import { DataKeyHolder } from '../keys/data-key.js';
 import type { OsKeychain } from '../keys/keychain.js';
@@ -205,6 +206,7 @@ export class AppCore {
       keystore: keystoreState(mode, rt?.mode === 'real' ? rt.ctx : undefined, this.opts.keychain),
       shell: this.opts.shell,
       station_running: this.line.running,
+      limits: { push_msg_bytes: PUSH_MSG_MAX_BYTES },
     };
   }
 

@@ -1,7 +1,7 @@
-import { schemas, type Handlers, type InvokeName, type Result } from '../../../preload/contract.js';
+import { messages, type Handlers, type InvokeName, type Result } from '../../../preload/contract.js';
 import { WxError, toPayload } from '../errors/wx-error.js';
 
-export const isInvokeName = (name: string): name is InvokeName => Object.prototype.hasOwnProperty.call(schemas, name);
+export const isInvokeName = (name: string): name is InvokeName => Object.prototype.hasOwnProperty.call(messages, name);
 
 /**
  * One message in, one Result out: validates the input against the contract's schema, runs
@@ -10,7 +10,7 @@ export const isInvokeName = (name: string): name is InvokeName => Object.prototy
  */
 export async function dispatch(handlers: Handlers, name: string, input: unknown): Promise<Result<unknown>> {
   if (!isInvokeName(name)) return { ok: false, error: new WxError('INPUT_UNKNOWN_COMMAND', { command: name }).toPayload() };
-  const parsed = schemas[name].safeParse(input);
+  const parsed = messages[name].input.safeParse(input);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     const field = issue.path.length ? issue.path.join('.') : 'input';

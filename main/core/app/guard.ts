@@ -1,30 +1,23 @@
-import type { Handlers, InvokeName } from '../../../preload/contract.js';
+import { messages, type Handlers, type InvokeName, type MessageSpec, type WhenLocked } from '../../../preload/contract.js';
 import { WxError, isWxError } from '../errors/wx-error.js';
 import { redactor } from '../log/redact.js';
-import { isEngineerWork } from './activity.js';
 import type { AppCore } from './app-core.js';
 
+const specOf = (name: string): Partial<MessageSpec> | undefined =>
+  Object.prototype.hasOwnProperty.call(messages, name) ? (messages as Record<string, MessageSpec>)[name] : undefined;
+
 /**
- * Setup that only the engineer may change: refused with APP_LOCKED while the lock is on.
- * (app.chooseMode after the first run and app.setPrefs' push_test are checked in their
- * handlers; reading lists, the line, records and the lock itself always work.)
+ * What a message may do while locked, as its contract entry declares it. Anything not declared
+ * 'allow' or 'partly' — a name the contract lacks, an entry gone wrong — is refused: a lock that
+ * failed open would hand the line's setup to whoever stands at it.
  */
-export const LOCKED_WHEN_LOCKED: ReadonlySet<InvokeName> = new Set<InvokeName>([
-  'app.setApiBase',
-  'credentials.set',
-  'keystore.setup',
-  'keystore.unlock',
-  'products.create',
-  'products.record',
-  'products.select',
-  'products.setTemplate',
-  'keys.create',
-  'keys.import',
-  'apps.bind',
-  'station.setCode',
-  'slots.set',
-  'tools.sign',
-]);
+export function lockRule(name: string): WhenLocked {
+  const rule = specOf(name)?.whenLocked;
+  return rule === 'allow' || rule === 'partly' ? rule : 'deny';
+}
+
+/** Whether a message is engineer work: it restarts the idle time of engineer mode (MessageSpec.activity). */
+export const isEngineerWork = (name: string): boolean => specOf(name)?.activity !== 'passive';
 
 /** Answers that are the app state: they go out as an `app` event too. */
 const STATE_ANSWERS: ReadonlySet<InvokeName> = new Set<InvokeName>([
@@ -59,7 +52,7 @@ export function guard(core: AppCore, table: Handlers): Handlers {
       try {
         // Idle time is judged first: a message arriving after engineer mode ran out finds it locked.
         if (isEngineerWork(name)) core.lock.touch();
-        if (LOCKED_WHEN_LOCKED.has(name)) core.lock.assertUnlocked();
+        if (lockRule(name) === 'deny') core.lock.assertUnlocked();
         const value = await h(input);
         if (STATE_ANSWERS.has(name)) core.emit('app', core.state());
         if (LINE_ANSWERS.has(name)) core.line.touch();

@@ -1,4 +1,4 @@
 export { createAppService, type AppService, type AppServiceOptions } from './app-service.js';
 export { dispatch, isInvokeName } from './dispatch.js';
 export { jsonFileKv, memoryKv, openAppSettings, APP_SETTINGS_FILE, type KeyValueStore } from './kv.js';
-export { LOCKED_WHEN_LOCKED } from './guard.js';
+export { isEngineerWork, lockRule } from './guard.js';

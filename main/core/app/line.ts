@@ -1,4 +1,4 @@
-import type { LineStatus, Slot, SlotView } from '../../../preload/contract.js';
+import type { LineStatus, Slot, SlotView, UnitResult as UnitAnswer } from '../../../preload/contract.js';
 import type { CoreContext } from '../context.js';
 import { WxError } from '../errors/wx-error.js';
 import { Outbox, type QueueStats } from '../registry/outbox.js';
@@ -19,7 +19,7 @@ export interface LineDeps {
   productId(): number | null;
   pushTest(): boolean;
   onLine(s: LineStatus): void;
-  onUnit(u: UnitResult & { slot: string }): void;
+  onUnit(u: UnitAnswer & { slot: string }): void;
   now: () => Date;
   /** The station's time zone, for "today" (default: the process's). */
   timeZone?: string;
@@ -29,6 +29,18 @@ export interface LineDeps {
 
 const zeroQueue = (): QueueStats => ({ pending: 0, failed: 0, synced: 0, oldest: null });
 const zeroToday = (): TodayTotals => ({ total: 0, pass: 0, fail: 0, existing: 0 });
+
+/**
+ * A unit's result as it crosses to the UI: the push test's WxError goes as its payload (a class
+ * instance survives neither IPC's structured clone nor JSON whole).
+ */
+function unitAnswer(u: UnitResult): UnitAnswer {
+  const p = u.push_test;
+  return {
+    ...u,
+    push_test: p && { result: p.result, nonce: p.nonce, reason: p.reason, reason_zh: p.reason_zh, ms: p.ms, ...(p.error ? { error: p.error.toPayload() } : {}) },
+  };
+}
 
 function freshView(slot: Slot): SlotView {
   return {
@@ -234,8 +246,8 @@ export class Line {
       v.device_id = e.device_id ?? v.device_id;
       v.port_error = null;
     } else {
-      const u = e.unit;
-      Object.assign(v, { state: 'waiting', present: true, step: u.step, progress: 1, hwid: u.hwid, device_id: u.device_id, last: u });
+      const u = unitAnswer(e.unit);
+      Object.assign(v, { state: 'waiting', present: true, step: u.step, progress: 1, hwid: u.hwid, device_id: u.device_id, last: u } satisfies Partial<SlotView>);
       const c = v.counters;
       if (u.result === 'PASS') c.pass++;
       else if (u.result === 'FAIL') c.fail++;

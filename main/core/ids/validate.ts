@@ -14,6 +14,7 @@ export function deviceIdProblem(id: string): string | undefined {
 /** A mini-program AppID: the same rule as every AppID (appid.ts). */
 export { APPID_RE as MINI_APPID_RE } from './appid.js';
 
+/** The platform's limit on a push message, in UTF-8 bytes: defined once (CLI, client, simulator, app; the UI gets it in AppState.limits). */
 export const PUSH_MSG_MAX_BYTES = 5120;
 
 export const utf8Bytes = (s: string): number => Buffer.byteLength(s, 'utf8');

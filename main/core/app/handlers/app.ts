@@ -8,7 +8,7 @@ export function appHandlers(core: AppCore): Pick<Handlers, Names> {
   return {
     'app.state': () => core.state(),
     'app.chooseMode': async ({ mode }) => {
-      // The first choice is free; switching later is setup.
+      // 'partly' in the contract, so the guard lets it in: the first choice is free; switching later is setup.
       if (core.mode !== null) core.lock.assertUnlocked();
       await core.chooseMode(mode);
       return core.state();
@@ -18,7 +18,7 @@ export function appHandlers(core: AppCore): Pick<Handlers, Names> {
       return core.state();
     },
     'app.setPrefs': (p) => {
-      // The end-of-line test is setup; the sound is the operator's own.
+      // 'partly' in the contract: the end-of-line test and the idle time are setup; the sound is the operator's own.
       if (p.push_test !== undefined && p.push_test !== core.pushTest()) core.lock.assertUnlocked();
       if (p.lock_idle_min !== undefined && p.lock_idle_min !== core.lockIdleMin()) core.lock.assertUnlocked();
       core.setPrefs(p);

@@ -1,5 +1,6 @@
 import type { Handlers } from '../../../../preload/contract.js';
 import { WxError } from '../../errors/wx-error.js';
+import { PUSH_MSG_MAX_BYTES, utf8Bytes } from '../../ids/validate.js';
 import { KeyService } from '../../keys/key-service.js';
 import { listPorts } from '../../serial/ports.js';
 import type { AppCore } from '../app-core.js';
@@ -8,14 +9,13 @@ import { recentPorts } from '../recent-ports.js';
 
 type Names = 'tools.push' | 'tools.sign' | 'logs.tail' | 'ports.list';
 
-export const PUSH_MAX_BYTES = 5120;
-
 /** The engineer's tools: a push, a signature, the log, the ports. */
 export function toolsHandlers(core: AppCore): Pick<Handlers, Names> {
   return {
     'tools.push': async ({ push_token, msg }) => {
-      const bytes = Buffer.byteLength(msg, 'utf8');
-      if (bytes > PUSH_MAX_BYTES) throw new WxError('INPUT_MSG_TOO_LARGE', { bytes });
+      const bytes = utf8Bytes(msg);
+      // Refused before a mode or a client is needed, whatever a page sent.
+      if (bytes > PUSH_MSG_MAX_BYTES) throw new WxError('INPUT_MSG_TOO_LARGE', { bytes });
       await core.runtime().ctx.wechat().pushAppMsg(push_token, msg);
       return { bytes };
     },

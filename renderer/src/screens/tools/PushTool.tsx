@@ -1,4 +1,4 @@
-/** Sends one push message; the UTF-8 size is counted live against the platform's 5120 bytes. */
+/** Sends one push message; the UTF-8 size is counted live against the platform's limit, as the station defines it. */
 import { SendOutlined } from '@ant-design/icons';
 import { App, Button, Form, Input, Typography } from 'antd';
 import { useState } from 'react';
@@ -6,8 +6,9 @@ import type { ErrorPayload } from '../../../../preload/contract';
 import { invoke } from '../../call';
 import { ErrorAlert } from '../../errors';
 import { useT } from '../../i18n';
+import { useLoadedState } from '../../state/app-state';
 import { useBusy } from '../../useBusy';
-import { PUSH_LIMIT_BYTES, utf8Bytes } from '../../util/bytes';
+import { utf8Bytes } from '../../util/bytes';
 
 export function PushTool() {
   const t = useT();
@@ -16,8 +17,10 @@ export function PushTool() {
   const [msg, setMsg] = useState('');
   const [error, setError] = useState<ErrorPayload | null>(null);
   const [busy, run] = useBusy();
+  // The core's one definition, so the page and the handler refuse the same message.
+  const limit = useLoadedState().limits.push_msg_bytes;
   const bytes = utf8Bytes(msg);
-  const over = bytes > PUSH_LIMIT_BYTES;
+  const over = bytes > limit;
 
   const send = () =>
     run(async () => {
@@ -40,8 +43,8 @@ export function PushTool() {
         validateStatus={over ? 'error' : undefined}
         help={
           <span data-testid="push-bytes" data-bytes={bytes} data-over={String(over)} style={{ color: over ? '#cf1322' : undefined, fontWeight: over ? 700 : undefined }}>
-            {t('push.bytes', { bytes, limit: PUSH_LIMIT_BYTES })}
-            {over ? ` — ${t('push.over', { n: bytes - PUSH_LIMIT_BYTES })}` : ''}
+            {t('push.bytes', { bytes, limit })}
+            {over ? ` — ${t('push.over', { n: bytes - limit })}` : ''}
           </span>
         }
       >

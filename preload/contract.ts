@@ -85,6 +85,26 @@ export interface AppState {
   station_running: boolean;
   /** The platform's limits, from the core's one definition, so the UI counts against the same numbers. */
   limits: { push_msg_bytes: number };
+  /** The factory server this station joined (products, keys and its station code are the server's), or null. */
+  fleet: { server: string; station_code: string; revoked: boolean } | null;
+}
+
+/** This station in a factory server's fleet, as the setup screen shows it (read from the ledger: no network). */
+export interface FleetMembership {
+  joined: boolean;
+  server: string | null;
+  /** The pinned certificate's SHA-256, 64 hex digits. */
+  fingerprint: string | null;
+  station_code: string | null;
+  joined_at: string | null;
+  last_contact: string | null;
+  /** The code the last call to the server failed with, cleared by the next that works. */
+  last_error: string | null;
+  revoked: boolean;
+  /** Ledger changes not yet acknowledged by the server. */
+  uplink_pending: number;
+  /** Unused pre-signed ids per product_id. */
+  blocks: Record<string, number>;
 }
 
 export interface KeystoreState {
@@ -222,6 +242,12 @@ export const messages = {
   'keys.create': { input: z.object({ product_id: productId }), whenLocked: 'deny' },
   'keys.import': { input: z.object({ product_id: productId, key_version: z.number().int().positive(), private_key_pem: z.string().min(1).max(8192) }), whenLocked: 'deny' },
   'apps.bind': { input: z.object({ product_id: productId, appid: z.string().min(1).max(64) }), whenLocked: 'deny' },
+  // a factory server (setup): joining spends a one-time code and hands products, keys and the station code to the server
+  /** Reads the certificate the server presents (a bare handshake, nothing sent) so the engineer can compare its fingerprint with the administrator's. */
+  'fleet.probe': { input: z.object({ server: z.string().min(1).max(2048) }), whenLocked: 'deny' },
+  'fleet.join': { input: z.object({ server: z.string().min(1).max(2048), fingerprint: z.string().min(1).max(200), code: z.string().min(1).max(64) }), whenLocked: 'deny' },
+  /** The setup screen's card; the line learns of the fleet from app.state. */
+  'fleet.status': { input: none, whenLocked: 'deny', activity: 'passive' },
   // the line: its setup is the engineer's, running it is the operator's
   'station.setCode': { input: z.object({ station_code: z.string().min(1).max(8) }), whenLocked: 'deny' },
   /** The slots screen's port picker. */
@@ -311,6 +337,9 @@ export interface Outputs {
   'keys.create': { product_id: number; key_version: number; public_key_pem: string };
   'keys.import': { product_id: number; key_version: number; public_key_pem: string };
   'apps.bind': { product_id: number; appid: string };
+  'fleet.probe': { server: string; fingerprint: string; fingerprint_colons: string };
+  'fleet.join': FleetMembership;
+  'fleet.status': FleetMembership;
   'station.setCode': AppState;
   'ports.list': PortInfo[];
   'slots.set': AppState;

@@ -8,7 +8,7 @@
 // - Packages stay outside (resolved from node_modules at run time): better-sqlite3 and
 //   serialport are native. The signing worker (main/core/keys/sign-pool.ts) is an eval worker
 //   with its code in a string, so there is no worker file to ship.
-// - import.meta.url is this file's URL, so code that finds the package root (commands/ui.ts)
+// - import.meta.url is this file's URL, so code that finds the package root (config/package-root.ts)
 //   works the same from the bundle.
 // - A linked source map (out/cli/wxprov.cjs.map) for `node --enable-source-maps`.
 import fs from 'node:fs';

@@ -3,6 +3,7 @@ import { readEnv, requireCredentials, type Credentials, type StationEnv } from '
 import { machineId, useMachine } from './config/machine.js';
 import type { Tightened } from './config/private-files.js';
 import { openDb, type Db } from './db/open.js';
+import { storedDownlink } from './fleet/downlink.js';
 import { DataKeyHolder } from './keys/data-key.js';
 import type { OsKeychain } from './keys/keychain.js';
 import { effectiveAppid, effectiveSecret } from './keys/saved-credentials.js';
@@ -93,7 +94,8 @@ export function createContext(o: ContextOptions = {}): CoreContext {
     log,
   });
   // The AppID saved beside the app's AppSecret, unless the environment names one (the line and preflight read it here).
-  env.appid = effectiveAppid(env, vault);
+  // A station in a fleet takes the server's, from the last downlink: the server owns the hostAppId.
+  env.appid = storedDownlink(db)?.host_app_id ?? effectiveAppid(env, vault);
   let client: WechatClient | undefined;
   let sealer: Sealer | undefined;
   const credentials = () => requireCredentials({ ...env, appsecret: effectiveSecret(env, vault) });

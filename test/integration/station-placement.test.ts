@@ -142,7 +142,7 @@ describe('timeouts follow the link', () => {
 });
 
 describe('registration is write-ahead', () => {
-  it('rows a unit may hold that are not queued (a ledger from before) are queued at start-up', () => {
+  it('rows a unit may hold that are not queued (a ledger from before) are queued at start-up', async () => {
     const at = new Date().toISOString();
     const ins = ctx.db.prepare(
       "INSERT INTO devices (product_id, device_id, status, station, operator, hwid, created_at, updated_at) VALUES (?, ?, ?, 'L1', 'old', ?, ?, ?)",
@@ -150,9 +150,9 @@ describe('registration is write-ahead', () => {
     ins.run(pid, 'OLDWRITTEN1', 'written', 'HWOLD1', at, at);
     ins.run(pid, 'OLDALLOC01', 'allocated', 'HWOLD2', at, at);
     ins.run(pid, 'OLDVOID001', 'void', 'HWOLD3', at, at);
-    expect(preflight(ctx, pid).requeued).toBe(2);
+    expect((await preflight(ctx, pid)).requeued).toBe(2);
     const queued = ctx.db.prepare("SELECT device_id FROM outbox WHERE state = 'pending' ORDER BY device_id").pluck().all();
     expect(queued).toEqual(['OLDALLOC01', 'OLDWRITTEN1']);
-    expect(preflight(ctx, pid).requeued).toBe(0);
+    expect((await preflight(ctx, pid)).requeued).toBe(0);
   });
 });

@@ -110,8 +110,8 @@ describe('import boundaries', () => {
     }
   });
 
-  it('the renderer imports no Electron, no Node, and from outside renderer/ only types of preload/contract.ts', () => {
-    const contract = path.join(ROOT, 'preload', 'contract');
+  it('the renderer imports no Electron, no Node, and from outside renderer/ only types of the contracts (preload/contract.ts, preload/dashboard-types.ts)', () => {
+    const contracts = [path.join(ROOT, 'preload', 'contract'), path.join(ROOT, 'preload', 'dashboard-types')];
     const bad: string[] = [];
     for (const f of files('renderer', /\.(ts|tsx|mts|js|jsx|mjs)$/)) {
       for (const i of imports(f)) {
@@ -121,7 +121,7 @@ describe('import boundaries', () => {
         else if (i.spec.startsWith('.') || path.isAbsolute(i.spec)) {
           const target = path.resolve(path.dirname(f), i.spec);
           if (!target.startsWith(path.join(ROOT, 'renderer') + path.sep)) {
-            const isContract = target.replace(/\.(js|ts)$/, '') === contract;
+            const isContract = contracts.includes(target.replace(/\.(js|ts)$/, ''));
             if (isBuildConfig(f) && under(target, path.join('main', 'core'))) continue;
             if (!isContract) bad.push(`${where} (outside renderer/)`);
             else if (!i.typeOnly) bad.push(`${where} (the contract, but not type-only)`);
@@ -146,7 +146,8 @@ describe('import boundaries', () => {
     expect(bad).toEqual([]);
   });
 
-  it('among core files only main/core/app imports preload/', () => {
+  it('among core files only main/core/app imports preload/, and the factory server only the dashboard contract\'s types', () => {
+    const dashboard = path.join(ROOT, 'preload', 'dashboard-types');
     const core = files('main/core', /\.(ts|mts|cts|js|mjs)$/);
     const importers: string[] = [];
     const bad: string[] = [];
@@ -155,11 +156,13 @@ describe('import boundaries', () => {
         const t = resolved(f, i.spec);
         if (t === undefined || !under(t, 'preload')) continue;
         importers.push(rel(f));
-        if (!under(f, path.join('main', 'core', 'app'))) bad.push(`${rel(f)}:${i.line} imports ${i.spec}`);
+        const dashboardTypes = under(f, path.join('main', 'core', 'server')) && i.typeOnly && t.replace(/\.(js|ts)$/, '') === dashboard;
+        if (!under(f, path.join('main', 'core', 'app')) && !dashboardTypes) bad.push(`${rel(f)}:${i.line} imports ${i.spec}${i.typeOnly ? ' (type-only)' : ''}`);
       }
     }
     // The scan finds the app layer's imports, so an empty list below means something.
     expect(importers).toContain('main/core/app/dispatch.ts');
+    expect(importers).toContain('main/core/server/dashboard/summary.ts');
     expect(bad).toEqual([]);
   });
 });

@@ -7,6 +7,7 @@ import { DataKeyHolder } from '../keys/data-key.js';
 import type { OsKeychain } from '../keys/keychain.js';
 import type { Opener } from '../keys/sealer.js';
 import type { KeyVault } from '../keys/vault.js';
+import { MembershipStore } from '../fleet/membership.js';
 import { Settings } from '../registry/settings.js';
 import type { SyncStatus, SyncWorkerOptions } from '../registry/sync-worker.js';
 import type { StationOptions } from '../serial/station.js';
@@ -181,8 +182,11 @@ export class AppCore {
     const mode = this.rt?.mode ?? this.mode;
     const rt = this.rt;
     let station: string | null = null;
+    let fleet: AppState['fleet'] = null;
     try {
       station = rt ? (new Settings(rt.ctx.db).get('station_code') ?? null) : null;
+      const m = rt ? new MembershipStore(rt.ctx.db).get() : undefined;
+      fleet = m ? { server: m.server_url, station_code: m.station_code, revoked: m.revoked_at !== null } : null;
     } catch {
       station = null;
     }
@@ -207,6 +211,7 @@ export class AppCore {
       shell: this.opts.shell,
       station_running: this.line.running,
       limits: { push_msg_bytes: PUSH_MSG_MAX_BYTES },
+      fleet,
     };
   }
 

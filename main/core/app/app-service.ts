@@ -2,6 +2,8 @@ import type { EventName, Events, Handlers } from '../../../preload/contract.js';
 import { AppCore, type AppServiceOptions } from './app-core.js';
 import { guard } from './guard.js';
 import { appHandlers } from './handlers/app.js';
+import { fleetHandlers } from './handlers/fleet.js';
+import { fleetOwned } from './handlers/fleet-owned.js';
 import { keystoreHandlers } from './handlers/keystore.js';
 import { lineHandlers } from './handlers/line.js';
 import { lockHandlers } from './handlers/lock.js';
@@ -28,15 +30,19 @@ export interface AppService {
 export async function createAppService(opts: AppServiceOptions): Promise<AppService> {
   const core = new AppCore(opts);
   await core.open();
-  const handlers = guard(core, {
-    ...appHandlers(core),
-    ...setupHandlers(core),
-    ...keystoreHandlers(core),
-    ...lineHandlers(core),
-    ...recordsHandlers(core),
-    ...toolsHandlers(core),
-    ...lockHandlers(core),
-  });
+  const handlers = guard(
+    core,
+    fleetOwned(core, {
+      ...appHandlers(core),
+      ...setupHandlers(core),
+      ...fleetHandlers(core),
+      ...keystoreHandlers(core),
+      ...lineHandlers(core),
+      ...recordsHandlers(core),
+      ...toolsHandlers(core),
+      ...lockHandlers(core),
+    }),
+  );
   return {
     handlers,
     onEvent: (cb) => core.onEvent(cb),

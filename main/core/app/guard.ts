@@ -19,7 +19,7 @@ export function lockRule(name: string): WhenLocked {
 /** Whether a message is engineer work: it restarts the idle time of engineer mode (MessageSpec.activity). */
 export const isEngineerWork = (name: string): boolean => specOf(name)?.activity !== 'passive';
 
-/** Answers that are the app state: they go out as an `app` event too. */
+/** Answers that are (or change) the app state: the state goes out as an `app` event too. */
 const STATE_ANSWERS: ReadonlySet<InvokeName> = new Set<InvokeName>([
   'app.chooseMode',
   'app.setLocale',
@@ -31,13 +31,14 @@ const STATE_ANSWERS: ReadonlySet<InvokeName> = new Set<InvokeName>([
   'products.select',
   'station.setCode',
   'slots.set',
+  'fleet.join',
   'lock.setPin',
   'lock.lock',
   'lock.unlock',
 ]);
 
 /** Answers that changed what the line shows: a `line` event follows (through the line's throttle). */
-const LINE_ANSWERS: ReadonlySet<InvokeName> = new Set<InvokeName>(['app.chooseMode', 'app.setApiBase', 'credentials.set', 'products.select', 'slots.set', 'station.setCode']);
+const LINE_ANSWERS: ReadonlySet<InvokeName> = new Set<InvokeName>(['app.chooseMode', 'app.setApiBase', 'credentials.set', 'products.select', 'slots.set', 'station.setCode', 'fleet.join']);
 
 /**
  * Every handler behind the same edge: the lock, the state events, and errors — a WxError

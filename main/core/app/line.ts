@@ -89,7 +89,9 @@ export class Line {
     if (slots.length === 0) throw new WxError('LINE_SETUP_MISSING', { what: { zh: '夹具位', en: 'the slots' } });
     if (!ctx.env.appid) throw new WxError('LINE_SETUP_MISSING', { what: { zh: 'AppID', en: 'the AppID' } });
     // Everything a unit needs, checked now so the operator hears what is missing at Start.
-    const ready = preflight(ctx, productId);
+    const ready = await preflight(ctx, productId, undefined, { fleet: { onLow: () => rt.fleet?.refillSoon() } });
+    // A second Start while this one waited for the server (a fleet station taking its first block).
+    if (this.run) return this.status();
 
     this.syncSlots(slots);
     for (const v of this.views.values()) Object.assign(v, { state: 'opening', step: null, progress: 0, port_error: null });

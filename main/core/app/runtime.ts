@@ -4,6 +4,8 @@ import type { Mode } from '../../../preload/contract.js';
 import { createContext, type CoreContext, type KeystoreOptions } from '../context.js';
 import { PassphraseSealer } from '../keys/passphrase-sealer.js';
 import { Settings } from '../registry/settings.js';
+import { isJoined } from '../fleet/membership.js';
+import { FleetWorker } from '../fleet/worker.js';
 import { SyncWorker, type SyncStatus, type SyncWorkerOptions } from '../registry/sync-worker.js';
 import type { StationOptions } from '../serial/station.js';
 import { SimWorld, type SimWorldOptions } from './sim-world.js';
@@ -13,6 +15,8 @@ export interface Runtime {
   mode: Mode;
   ctx: CoreContext;
   worker: SyncWorker;
+  /** A station in a fleet: its uplink, downlink and block refills in the background (fleet/worker.ts). */
+  fleet?: FleetWorker;
   /** Simulation only. */
   world?: SimWorld;
   /** How the line opens a slot's port when not as a serial port: simulation's in-process fixtures. */
@@ -34,16 +38,20 @@ export const SIM_STATION_CODE = 'SIM1';
 function withWorker(mode: Mode, ctx: CoreContext, c: RuntimeCommon, world?: SimWorld): Runtime {
   const worker = new SyncWorker(ctx, { ...c.sync, onStatus: c.onSync });
   worker.start();
+  const fleet = isJoined(ctx.db) ? new FleetWorker(ctx) : undefined;
+  fleet?.start();
   let closing: Promise<void> | undefined;
   return {
     mode,
     ctx,
     worker,
+    fleet,
     world,
     openPort: world ? (p, baud) => world.openPort(p, baud) : undefined,
     close: () =>
       (closing ??= (async () => {
         await worker.stop();
+        await fleet?.stop();
         ctx.close();
         await world?.close();
       })()),

@@ -41,11 +41,13 @@ export async function helpText(entries: readonly CommandEntry[], words: string[]
     return ['wxprov — WMPF provisioning station', '', 'Commands:', ...(await listing(entries)), '', ENV_LINE, 'Exit codes: 0 ok, 1 failed, 2 bad input (the command line or a file it names)', ''].join('\n');
   }
   const exact = entries.find((e) => same(e.path, words));
+  const group = under(entries, words);
   if (exact) {
     const c = await exact.load();
-    return `${c.usage}\n  ${c.summary}\n`;
+    // A command that is also a group (`wxprov server`, `wxprov key slots`): itself, then what is under it.
+    if (group.length === 0) return `${c.usage}\n  ${c.summary}\n`;
+    return [`${c.usage}\n  ${c.summary}`, '', `wxprov ${words.join(' ')} <${subcommands(group, words).join('|')}>`, '', ...(await listing(group)), ''].join('\n');
   }
-  const group = under(entries, words);
   if (group.length === 0) throw unknownCommand(entries, words);
   return [`wxprov ${words.join(' ')} <${subcommands(group, words).join('|')}>`, '', ...(await listing(group)), ''].join('\n');
 }

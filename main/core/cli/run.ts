@@ -4,7 +4,7 @@ import { WxError, formatErrorLine, toPayload } from '../errors/wx-error.js';
 import type { CliIo, Command, CommandEntry } from './command.js';
 import { COMMANDS } from './commands/index.js';
 import { exitCodeFor } from './exit-code.js';
-import { helpText, leadingWords, pick, unknownCommand } from './help.js';
+import { helpText, leadingWords, pick, under, unknownCommand } from './help.js';
 import { printJson } from './output.js';
 import { VERSION } from './version.js';
 
@@ -59,6 +59,9 @@ export async function runCli(argv: string[], o: RunOptions = {}): Promise<number
       throw unknownCommand(entries, words.length > 0 ? words : argv.slice(0, 1));
     }
     const cmd = await entry.load();
+    // A word after a command that is also a group (`wxprov server enrol`) is a mistyped subcommand, not an argument.
+    const next = argv[cmd.path.length];
+    if (next !== undefined && !next.startsWith('-') && !cmd.positionals && under(entries, cmd.path).length > 0) throw unknownCommand(entries, leadingWords(argv));
     let parsed;
     try {
       parsed = parseArgs({ args: argv.slice(cmd.path.length), options: cmd.options, allowPositionals: cmd.positionals ?? false, strict: true });

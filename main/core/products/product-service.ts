@@ -2,6 +2,7 @@ import type { CoreContext } from '../context.js';
 import { WxError, isWxError } from '../errors/wx-error.js';
 import { KeyStore, type KeyInfo } from '../keys/key-store.js';
 import { MINI_APPID_RE } from '../ids/validate.js';
+import { checkNames } from './product-names.js';
 import { ProductStore, type ProductNames, type ProductRow } from './product-store.js';
 
 export interface CreateProductInput extends ProductNames {
@@ -16,24 +17,6 @@ export interface ProductView extends ProductRow {
 export interface CreateProductResult extends ProductView {
   /** True when this exact intent had already succeeded: nothing was sent this time. */
   existing: boolean;
-}
-
-const NAME_LIMIT = 64;
-
-function checkNames(n: ProductNames): void {
-  const fields: [keyof ProductNames, string][] = [
-    ['english_name', '--en'],
-    ['chinese_name', '--zh'],
-    ['default_name', '--default-name'],
-    ['model_name', '--model'],
-  ];
-  for (const [k, flag] of fields) {
-    const v = n[k];
-    if (!v || !v.trim()) {
-      throw new WxError('INPUT_MISSING', { field: flag, usage: 'wxprov product create --en <s> --zh <s> --default-name <s> --model <model_name>' });
-    }
-    if ([...v].length > NAME_LIMIT) throw new WxError('INPUT_INVALID', { field: flag, detail: `${[...v].length} characters`, allowed: `1-${NAME_LIMIT} characters` });
-  }
 }
 
 export class ProductService {
@@ -84,13 +67,7 @@ export class ProductService {
    * again. A finished intent with the same names answers from the journal.
    */
   async create(input: CreateProductInput): Promise<CreateProductResult> {
-    const names: ProductNames = {
-      english_name: input.english_name?.trim(),
-      chinese_name: input.chinese_name?.trim(),
-      default_name: input.default_name?.trim(),
-      model_name: input.model_name?.trim(),
-    };
-    checkNames(names);
+    const names = checkNames(input);
     const client = this.ctx.wechat();
     const prior = this.products.latestIntent(names);
     if (prior && !input.force) {

@@ -54,6 +54,9 @@ export class Settings {
     if (!(key in SPECS)) throw new WxError('SETTING_INVALID', { key, value, allowed: `a key among ${SETTING_KEYS.join(', ')}` });
     const spec = SPECS[key as SettingKey];
     if (!spec.check(value)) throw new WxError('SETTING_INVALID', { key, value, allowed: spec.allowed });
+    // A station in a fleet has the code the server gave it (fleet/join.ts): two stations must never share one.
+    const fleetCode = key === 'station_code' ? (this.db.prepare('SELECT station_code FROM fleet_membership WHERE id = 1').pluck().get() as string | undefined) : undefined;
+    if (fleetCode !== undefined && fleetCode !== value) throw new WxError('FLEET_STATION_CODE_ON_SERVER', { station_code: fleetCode });
     this.db.transaction(() => {
       this.write(key, value, at, by);
       if (key === 'station_code') this.write(MACHINE_KEY, machineOf(this.db), at, by);

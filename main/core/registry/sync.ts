@@ -1,12 +1,13 @@
 import type { CoreContext } from '../context.js';
 import { WxError, isWxError, toPayload, type ErrorPayload } from '../errors/wx-error.js';
-import type { ErrorCode } from '../errors/codes.js';
 import { ProductService } from '../products/product-service.js';
 import { Outbox, type PendingRow } from './outbox.js';
-import { beijingTime, nextQuotaReset, stationTime } from './quota-time.js';
+import { nextQuotaReset } from './quota-time.js';
 import { Settings } from './settings.js';
+import { SyncStop, pausedError, refusal, sendSplitting } from './sync-batch.js';
 
 export { nextQuotaReset } from './quota-time.js';
+export { BAD_ID_IN_LIST, pausedError } from './sync-batch.js';
 
 export interface SyncResult {
   synced: number;
@@ -30,28 +31,6 @@ export interface SyncOptions {
   onProgress?: (p: { done: number; total: number }) => void;
 }
 
-/**
- * The only answers that mean "a bad id in this list": the batch is split to find it and that
- * id alone is marked failed. 40097 is the platform's invalid-args answer (it names the id);
- * INPUT_BAD_DEVICE_ID is our own check refusing an id before the call. Anything else (an
- * errcode we do not know, -1 after retries, a bad answer, auth) says nothing about one id:
- * splitting on it once turned 250 ids into 497 calls and 250 false failures, so it stops the
- * run instead with everything kept queued.
- */
-export const BAD_ID_IN_LIST: ReadonlySet<ErrorCode> = new Set<ErrorCode>(['WX_INVALID_ARGS', 'INPUT_BAD_DEVICE_ID']);
-
-/** Why the platform refused one id, in words an engineer can act on (its own errmsg when it gave one). */
-function refusal(e: unknown): string {
-  if (!isWxError(e)) return String(e);
-  const said = typeof e.params.errmsg === 'string' && e.params.errmsg ? e.params.errmsg : e.message;
-  return `${e.code}${e.errcode !== undefined ? ` (${e.errcode})` : ''}: ${said}`;
-}
-
-/** SYNC_PAUSED for a pause until `until` (ISO), with the time the station's people read. */
-export function pausedError(until: string, reason: string): WxError {
-  return new WxError('SYNC_PAUSED', { until, until_local: stationTime(until), until_beijing: beijingTime(until), reason });
-}
-
 const count = (by: Record<string, number>, code: string, n: number) => {
   if (n > 0) by[code] = (by[code] ?? 0) + n;
 };
@@ -66,13 +45,6 @@ export function resumeSync(ctx: CoreContext): { resumed: boolean; was_paused_unt
   const was = new Outbox(ctx.db).resume(ctx.actor, station, ctx.now().toISOString());
   if (was) ctx.log.info('sync.resume', { actor: ctx.actor, was_paused_until: was });
   return { resumed: was !== null, was_paused_until: was };
-}
-
-/** Unwinds the batch loop; `reason` is what stopped it. */
-class Stop extends Error {
-  constructor(readonly reason: unknown) {
-    super('sync stopped');
-  }
 }
 
 /**
@@ -102,39 +74,33 @@ export async function syncOnce(ctx: CoreContext, opts: SyncOptions = {}): Promis
   }
   if (total === 0) return result;
 
-  const send = async (productId: number, model: string, rows: PendingRow[]): Promise<void> => {
-    try {
-      result.calls++;
-      await ctx.wechat().addDevice(productId, model, rows.map((r) => r.device_id));
-    } catch (e) {
-      const code = isWxError(e) ? e.code : 'INTERNAL';
-      if (BAD_ID_IN_LIST.has(code)) {
-        if (rows.length === 1) {
-          outbox.markFailed(rows[0], refusal(e), ctx.now().toISOString());
-          result.failed++;
-          firstRefusal ??= e as WxError;
-          count(result.by_code, code, 1);
+  const send = (productId: number, model: string, rows: PendingRow[]): Promise<void> =>
+    sendSplitting(
+      rows,
+      (ids) => ctx.wechat().addDevice(productId, model, ids),
+      {
+        synced: (done) => {
+          outbox.markSynced(done, ctx.now().toISOString());
+          result.synced += done.length;
+          count(result.by_code, 'synced', done.length);
           progress();
-          return;
-        }
-        const mid = Math.ceil(rows.length / 2);
-        await send(productId, model, rows.slice(0, mid));
-        await send(productId, model, rows.slice(mid));
-        return;
-      }
-      outbox.noteAttempt(rows, code);
-      throw new Stop(e);
-    }
-    outbox.markSynced(rows, ctx.now().toISOString());
-    result.synced += rows.length;
-    count(result.by_code, 'synced', rows.length);
-    progress();
-  };
+        },
+        refused: (row, reason, e) => {
+          outbox.markFailed(row, reason, ctx.now().toISOString());
+          result.failed++;
+          firstRefusal ??= e;
+          count(result.by_code, e.code, 1);
+          progress();
+        },
+        stopped: (kept, code) => outbox.noteAttempt(kept, code),
+      },
+      () => result.calls++,
+    );
 
   try {
     for (const productId of outbox.pendingProducts()) {
       const p = products.require(productId);
-      if (!p.model_name) throw new Stop(new WxError('PRODUCT_MODEL_MISSING', { product_id: productId }));
+      if (!p.model_name) throw new SyncStop(new WxError('PRODUCT_MODEL_MISSING', { product_id: productId }));
       let after = 0;
       for (;;) {
         const page = outbox.pendingPage(productId, after, batchSize);
@@ -145,7 +111,7 @@ export async function syncOnce(ctx: CoreContext, opts: SyncOptions = {}): Promis
     }
     outbox.setError(null, null, ctx.now().toISOString());
   } catch (e) {
-    const cause = e instanceof Stop ? e.reason : e;
+    const cause = e instanceof SyncStop ? e.reason : e;
     const at = ctx.now();
     const quota = isWxError(cause) && cause.code === 'WX_QUOTA_EXCEEDED';
     const until = quota ? nextQuotaReset(at).toISOString() : null;

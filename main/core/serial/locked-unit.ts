@@ -1,7 +1,7 @@
 import type { CoreContext } from '../context.js';
 import { WxError } from '../errors/wx-error.js';
-import { KeyService } from '../keys/key-service.js';
 import type { DeviceRow } from '../registry/device-store.js';
+import { revokedReason } from '../fleet/downlink.js';
 import { Registry } from '../registry/registry.js';
 import type { LineReady } from './preflight.js';
 
@@ -33,7 +33,7 @@ export function judgeLocked(ctx: CoreContext, ready: LineReady, hwid: string, un
     return foreign(`product ${product_id ?? '-'}, hostAppId ${host_app_id ?? '-'}, device id ${device_id ?? '-'}`);
   }
   const kv = Number(key_version);
-  if (!device_id || !signature || !Number.isSafeInteger(kv) || !verifies(ctx, ready.product_id, device_id, signature, kv)) {
+  if (!device_id || !signature || !Number.isSafeInteger(kv) || !verifies(ready, device_id, signature, kv)) {
     return foreign(`device id ${device_id ?? '-'}: its signature does not verify with key version ${key_version ?? '-'} of product ${ready.product_id}`);
   }
 
@@ -43,6 +43,9 @@ export function judgeLocked(ctx: CoreContext, ready: LineReady, hwid: string, un
     const devices = registry.devices;
     let row = devices.get(ready.product_id, device_id);
     let was: 'verified' | 'unrecorded' | 'adopted';
+    // An id the factory server voided anywhere in the fleet must not ship, even one this station never saw.
+    const revoked = ready.fleet && (!row || row.status !== 'void') ? revokedReason(ctx.db, ready.product_id, device_id) : undefined;
+    if (revoked !== undefined) return { kind: 'refused', error: new WxError('UNIT_ID_VOID', { device_id, reason: revoked || 'revoked by the factory server' }) };
     if (!row) {
       const id = devices.insert({
         product_id: ready.product_id,
@@ -69,7 +72,8 @@ export function judgeLocked(ctx: CoreContext, ready: LineReady, hwid: string, un
       // The unit is the truth now: its signature (a re-signed row may differ) and key version.
       devices.update(row.id, { hwid, signature, key_version: kv, status: 'verified', last_error: null, port }, at);
     }
-    devices.queue(row.id, ready.product_id, device_id, at);
+    // A fleet station registers nothing: the server queues what it minted, and learns of this row by the uplink.
+    if (!ready.fleet) devices.queue(row.id, ready.product_id, device_id, at);
     // This hwid holds this id and no other: rows allocated to it earlier that it never kept are dead.
     for (const other of devices.liveForHwid(ready.product_id, hwid)) {
       if (other.id !== row.id) devices.markVoid(other.id, `unit ${hwid} holds ${device_id}`, at, ctx.actor);
@@ -78,9 +82,9 @@ export function judgeLocked(ctx: CoreContext, ready: LineReady, hwid: string, un
   }).immediate();
 }
 
-function verifies(ctx: CoreContext, productId: number, deviceId: string, signature: string, keyVersion: number): boolean {
+function verifies(ready: LineReady, deviceId: string, signature: string, keyVersion: number): boolean {
   try {
-    return new KeyService(ctx).verify(productId, deviceId, signature, keyVersion).valid;
+    return ready.verify(ready.product_id, deviceId, signature, keyVersion);
   } catch {
     return false; // no key of that version, or a signature that is not even base64 DER
   }

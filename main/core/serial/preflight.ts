@@ -1,5 +1,7 @@
 import type { CoreContext } from '../context.js';
 import { WxError } from '../errors/wx-error.js';
+import { fleetPreflight, type FleetLine, type FleetLineOptions } from '../fleet/line.js';
+import { isJoined } from '../fleet/membership.js';
 import { KeyService, type Signer } from '../keys/key-service.js';
 import { DeviceStore } from '../registry/device-store.js';
 import { Registry } from '../registry/registry.js';
@@ -10,9 +12,19 @@ export interface LineReady {
   model_name: string;
   host_app_id: string;
   station_code: string;
-  signer: Signer;
+  /** A station on its own: its product key, unsealed. */
+  signer?: Signer;
+  /** A station in a fleet: ids from the server's blocks or signed by it online; no key here. */
+  fleet?: FleetLine;
+  /** Checks a signature a unit holds or read back, with the product's public key of that version. */
+  verify(productId: number, deviceId: string, signature: string, keyVersion: number): boolean;
   /** Live rows queued now because they were not (see DeviceStore.queueUnqueued). */
   requeued: number;
+}
+
+export interface PreflightOptions {
+  /** A fleet station: whom to tell when half a block is used (the line's FleetWorker). */
+  fleet?: FleetLineOptions;
 }
 
 /**
@@ -22,8 +34,13 @@ export interface LineReady {
  * minted from it), and a key that can be unsealed now (the signature is made before WRITE).
  * Throws the first missing thing as its own error; nothing is written to a unit or minted.
  * Also queues every live ledger row that is not queued yet: a unit may hold it.
+ *
+ * A station that joined a factory server checks instead what fleet/line.ts says (an unused
+ * pre-signed id or a server that answers, the hostAppId and products from the downlink) and
+ * queues nothing: registration is the server's.
  */
-export function preflight(ctx: CoreContext, productId: number, keyVersion?: number): LineReady {
+export async function preflight(ctx: CoreContext, productId: number, keyVersion?: number, o: PreflightOptions = {}): Promise<LineReady> {
+  if (isJoined(ctx.db)) return { ...(await fleetPreflight(ctx, productId, o.fleet)), requeued: 0 };
   const registry = new Registry(ctx);
   const product = registry.requireRegistrable(productId);
   const hostAppId = ctx.env.appid;
@@ -32,5 +49,14 @@ export function preflight(ctx: CoreContext, productId: number, keyVersion?: numb
   const signer = new KeyService(ctx).signer(productId, keyVersion);
   const requeued = new DeviceStore(ctx.db).queueUnqueued(ctx.now().toISOString());
   if (requeued > 0) ctx.log.warn('registry.requeued', { count: requeued });
-  return { product_id: productId, model_name: product.model_name!, host_app_id: hostAppId, station_code: stationCode, signer, requeued };
+  const keys = new KeyService(ctx);
+  return {
+    product_id: productId,
+    model_name: product.model_name!,
+    host_app_id: hostAppId,
+    station_code: stationCode,
+    signer,
+    verify: (pid, deviceId, signature, kv) => keys.verify(pid, deviceId, signature, kv).valid,
+    requeued,
+  };
 }

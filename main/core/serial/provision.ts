@@ -1,7 +1,7 @@
 import type { CoreContext } from '../context.js';
 import type { ErrorCode } from '../errors/codes.js';
 import { WxError, isWxError, toPayload, type ErrorPayload, type Words } from '../errors/wx-error.js';
-import { KeyService } from '../keys/key-service.js';
+import { allocateFromFleet } from '../fleet/allocate.js';
 import type { DeviceRow } from '../registry/device-store.js';
 import { Registry } from '../registry/registry.js';
 import { UnitResults, type UnitOutcome } from '../registry/unit-results.js';
@@ -111,8 +111,9 @@ export async function provisionUnit(
   conn: HostConn,
   req: ProvisionRequest,
   onEvent: (e: ProvisionEvent) => void = () => {},
-  ready: LineReady = preflight(ctx, req.product_id, req.key_version),
+  ready?: LineReady,
 ): Promise<UnitResult> {
+  ready ??= await preflight(ctx, req.product_id, req.key_version);
   const unit = await provisionOnce(ctx, conn, req, onEvent, ready);
   logResult(ctx, unit, ready.station_code);
   return unit;
@@ -229,7 +230,9 @@ async function provisionOnce(ctx: CoreContext, conn: HostConn, req: ProvisionReq
 
     // ── allocate, sign and queue: on the ledger before the unit sees anything ──
     emit('allocate');
-    device = allocateFor(ctx, registry, ready, req, hwid, port);
+    device = ready.fleet
+      ? await allocateFromFleet(ctx, registry, { product_id: req.product_id, station_code: ready.station_code, fleet: ready.fleet, hwid, port, device_id: req.device_id, sn: req.sn, signal: req.signal })
+      : allocateFor(ctx, registry, ready, req, hwid, port);
 
     emit('write');
     const identity: Record<(typeof IDENTITY_KEYS)[number], string> = {
@@ -251,7 +254,7 @@ async function provisionOnce(ctx: CoreContext, conn: HostConn, req: ProvisionReq
     }
 
     emit('verify');
-    if (!new KeyService(ctx).verify(device.product_id, back.device_id, back.signature, Number(back.key_version)).valid) {
+    if (!ready.verify(device.product_id, back.device_id, back.signature, Number(back.key_version))) {
       throw new StepFailure(step, new WxError('DEVICE_SIGNATURE_BAD'));
     }
 
@@ -269,7 +272,7 @@ async function provisionOnce(ctx: CoreContext, conn: HostConn, req: ProvisionReq
     if (after !== 'locked') throw new StepFailure(step, new WxError('DEVICE_NOT_LOCKED', { state: after ?? { zh: '无应答', en: 'no answer' } }));
 
     emit('record');
-    recordPass(ctx, registry, device, port);
+    recordPass(ctx, registry, device, port, !ready.fleet);
     device = registry.devices.byRow(device.id);
     committing = false;
     return req.push_test ? await pushTest(result('PASS')) : result('PASS');
@@ -293,6 +296,7 @@ async function provisionOnce(ctx: CoreContext, conn: HostConn, req: ProvisionReq
  */
 function allocateFor(ctx: CoreContext, registry: Registry, ready: LineReady, req: ProvisionRequest, hwid: string, port: string): DeviceRow {
   const signer = ready.signer;
+  if (!signer) throw new WxError('INTERNAL', { detail: 'no signer for a station on its own' });
   return ctx.db.transaction(() => {
     const at = ctx.now().toISOString();
     const bound = registry.devices.boundToHwid(req.product_id, hwid);
@@ -327,12 +331,15 @@ function allocateFor(ctx: CoreContext, registry: Registry, ready: LineReady, req
   }).immediate();
 }
 
-/** PASS on the ledger (its registration is already queued; queue() keeps that idempotent). */
-function recordPass(ctx: CoreContext, registry: Registry, device: DeviceRow, port: string): void {
+/**
+ * PASS on the ledger (its registration is already queued; queue() keeps that idempotent). A
+ * fleet station queues nothing: the server queued the id when it minted or signed it.
+ */
+function recordPass(ctx: CoreContext, registry: Registry, device: DeviceRow, port: string, registers: boolean): void {
   ctx.db.transaction(() => {
     const at = ctx.now().toISOString();
     registry.devices.update(device.id, { status: 'verified', last_error: null, port }, at);
-    registry.devices.queue(device.id, device.product_id, device.device_id, at);
+    if (registers) registry.devices.queue(device.id, device.product_id, device.device_id, at);
   }).immediate();
 }
 

@@ -86,7 +86,7 @@ export function portTiming(p: StationPort, o: Pick<StationOptions, 'timing'>): L
 export async function runStation(ctx: CoreContext, ports: StationPort[], o: StationOptions): Promise<{ units: UnitResult[]; counters: SlotCounters[] }> {
   const counters = ports.map((p): SlotCounters => ({ port: p.spec, pass: 0, fail: 0, existing: 0, pass_rate: null }));
   if (o.signal?.aborted) return { units: [], counters };
-  const ready = o.ready ?? preflight(ctx, o.product_id, o.key_version);
+  const ready = o.ready ?? (await preflight(ctx, o.product_id, o.key_version));
   const emit = o.onEvent ?? (() => {});
   const units: UnitResult[] = [];
   const stop = new AbortController();

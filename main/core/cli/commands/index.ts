@@ -1,4 +1,5 @@
 import type { Command, CommandEntry } from '../command.js';
+import { serverOwned } from '../server-owned.js';
 
 /** A command by its words, its module loaded only when it is needed (see CommandEntry). */
 const lazy = <M>(path: string[], load: () => Promise<M>, name: keyof M): CommandEntry => ({
@@ -22,30 +23,40 @@ const sim = () => import('./sim.js');
 const simDevice = () => import('./sim-device.js');
 const demo = () => import('./demo.js');
 const ui = () => import('./ui.js');
+const server = () => import('./server.js');
+const serverAdmin = () => import('./server-admin.js');
+const serverFleet = () => import('./server-fleet.js');
+const fleet = () => import('./fleet.js');
+
+/** Work the factory server owns once a station joined one: refused there with the reason (cli/server-owned.ts). */
+const products = serverOwned('FLEET_PRODUCTS_ON_SERVER');
+const keys = serverOwned('FLEET_KEYS_ON_SERVER');
+const registers = serverOwned('FLEET_REGISTRATION_ON_SERVER');
 
 /** Every command, in the order `wxprov help` lists them. test/integration/cli-usage.test.ts checks each loads with these words. */
 export const COMMANDS: readonly CommandEntry[] = [
   lazy(['token'], token, 'tokenCommand'),
-  lazy(['product', 'create'], product, 'productCreateCommand'),
-  lazy(['product', 'add'], product, 'productAddCommand'),
+  products(lazy(['product', 'create'], product, 'productCreateCommand')),
+  products(lazy(['product', 'add'], product, 'productAddCommand')),
   lazy(['product', 'list'], product, 'productListCommand'),
-  lazy(['product', 'set'], product, 'productSetCommand'),
-  lazy(['key', 'create'], key, 'keyCreateCommand'),
-  lazy(['key', 'import'], key, 'keyImportCommand'),
+  products(lazy(['product', 'set'], product, 'productSetCommand')),
+  keys(lazy(['key', 'create'], key, 'keyCreateCommand')),
+  keys(lazy(['key', 'import'], key, 'keyImportCommand')),
   lazy(['key', 'export'], key, 'keyExportCommand'),
   lazy(['key', 'list'], key, 'keyListCommand'),
   lazy(['key', 'slots'], keySlots, 'keySlotsCommand'),
   lazy(['key', 'slots', 'add'], keySlots, 'keySlotsAddCommand'),
   lazy(['key', 'slots', 'remove'], keySlots, 'keySlotsRemoveCommand'),
-  lazy(['sign'], sign, 'signCommand'),
+  keys(lazy(['sign'], sign, 'signCommand')),
   lazy(['verify'], sign, 'verifyCommand'),
-  lazy(['bind'], product, 'bindCommand'),
+  products(lazy(['bind'], product, 'bindCommand')),
   lazy(['push'], push, 'pushCommand'),
   lazy(['config'], config, 'configCommand'),
-  lazy(['devices', 'add'], devices, 'devicesAddCommand'),
-  lazy(['devices', 'allocate'], devices, 'devicesAllocateCommand'),
+  registers(lazy(['devices', 'add'], devices, 'devicesAddCommand')),
+  registers(lazy(['devices', 'allocate'], devices, 'devicesAllocateCommand')),
   lazy(['devices', 'search'], devices, 'devicesSearchCommand'),
   lazy(['devices', 'void'], devicesVoid, 'devicesVoidCommand'),
+  // On a joined station `sync` answers that the server registers (cli/commands/sync.ts), exit 0.
   lazy(['sync'], sync, 'syncCommand'),
   lazy(['queue'], sync, 'queueCommand'),
   lazy(['records'], records, 'recordsCommand'),
@@ -56,4 +67,21 @@ export const COMMANDS: readonly CommandEntry[] = [
   lazy(['sim', 'device'], simDevice, 'simDeviceCommand'),
   lazy(['demo'], demo, 'demoCommand'),
   lazy(['ui'], ui, 'uiCommand'),
+  lazy(['server'], server, 'serverCommand'),
+  lazy(['server', 'enroll'], serverAdmin, 'serverEnrollCommand'),
+  lazy(['server', 'revoke'], serverAdmin, 'serverRevokeCommand'),
+  lazy(['server', 'stations'], serverAdmin, 'serverStationsCommand'),
+  lazy(['server', 'product', 'create'], serverAdmin, 'serverProductCreateCommand'),
+  lazy(['server', 'product', 'add'], serverAdmin, 'serverProductAddCommand'),
+  lazy(['server', 'product', 'set'], serverAdmin, 'serverProductSetCommand'),
+  lazy(['server', 'product', 'list'], serverAdmin, 'serverProductListCommand'),
+  lazy(['server', 'key', 'create'], serverAdmin, 'serverKeyCreateCommand'),
+  lazy(['server', 'key', 'list'], serverAdmin, 'serverKeyListCommand'),
+  lazy(['server', 'bind'], serverAdmin, 'serverBindCommand'),
+  lazy(['server', 'records'], serverFleet, 'serverRecordsCommand'),
+  lazy(['server', 'conflicts'], serverFleet, 'serverConflictsCommand'),
+  lazy(['server', 'sync'], serverFleet, 'serverSyncCommand'),
+  lazy(['fleet', 'join'], fleet, 'fleetJoinCommand'),
+  lazy(['fleet', 'status'], fleet, 'fleetStatusCommand'),
+  lazy(['fleet', 'sync'], fleet, 'fleetSyncCommand'),
 ];

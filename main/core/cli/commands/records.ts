@@ -6,7 +6,7 @@ import type { Command } from '../command.js';
 const USAGE = 'wxprov records [--product <id>] [--since <date>] [--format csv|json]';
 
 /** A date (2026-11-28) or timestamp (2026-11-28T08:00:00Z) as the ISO text stored in the ledger. */
-function parseSince(raw: string): string {
+export function parseSince(raw: string): string {
   const d = new Date(/^\d{4}-\d{2}-\d{2}$/.test(raw) ? `${raw}T00:00:00` : raw);
   if (Number.isNaN(d.getTime())) throw new WxError('INPUT_INVALID', { field: '--since', detail: raw, allowed: 'a date like 2026-11-28 or 2026-11-28T08:00:00Z' });
   return d.toISOString();

@@ -2,7 +2,9 @@ import { WxError } from '../../errors/wx-error.js';
 import { HostConn } from '../../serial/host-conn.js';
 import { filterPorts, listPorts, resolvePort } from '../../serial/ports.js';
 import { DEFAULT_PLACEMENT_POLLS } from '../../serial/placement.js';
-import { preflight } from '../../serial/preflight.js';
+import { isJoined } from '../../fleet/membership.js';
+import { FleetWorker } from '../../fleet/worker.js';
+import { preflight, type LineReady } from '../../serial/preflight.js';
 import { provisionUnit, type UnitResult } from '../../serial/provision.js';
 import { openSerialLink } from '../../serial/serial-link.js';
 import { portTiming, runStation } from '../../serial/station.js';
@@ -68,10 +70,21 @@ export const flashCommand: Command = {
     if (v['device-id'] !== undefined && v.sn !== undefined) throw new WxError('INPUT_INVALID', { field: '--device-id | --sn', detail: 'both given', allowed: 'one of them' });
     const timing = portTiming({ spec, ...timingFlags(v) }, {});
     const ctx = io.context();
+    // A fleet station: a block half used is topped up in the background, after the unit.
+    const fleet = isJoined(ctx.db) ? new FleetWorker(ctx) : undefined;
     // Everything the unit will need, checked before the port is even opened: a unit is never
     // erased or written by a run that could not finish it.
-    const ready = preflight(ctx, pid);
-    const link = await openSerialLink(await resolvePort(spec), timing.baud);
+    let ready: LineReady;
+    try {
+      ready = await preflight(ctx, pid, undefined, { fleet: { onLow: () => fleet?.refillSoon() } });
+    } catch (e) {
+      await fleet?.stop();
+      throw e;
+    }
+    const link = await openSerialLink(await resolvePort(spec), timing.baud).catch(async (e: unknown) => {
+      await fleet?.stop();
+      throw e;
+    });
     const conn = new HostConn(link, timing);
     conn.onLog((t) => !v.json && io.stderr.write(`# ${t}\n`));
     try {
@@ -88,6 +101,9 @@ export const flashCommand: Command = {
     } finally {
       conn.dispose();
       await link.close();
+      // The unit's result is out; a refill it asked for finishes before the process ends.
+      await fleet?.settle();
+      await fleet?.stop();
     }
   },
 };
@@ -116,8 +132,19 @@ export const stationCommand: Command = {
     const ctx = io.context();
     const stop = new AbortController();
     void io.interrupted.then(() => stop.abort());
+    // A fleet station: uplink, downlink and refills in the background while the line runs (never on a unit's path).
+    const fleet = isJoined(ctx.db) ? new FleetWorker(ctx) : undefined;
+    let ready: LineReady;
+    try {
+      ready = await preflight(ctx, pid, undefined, { fleet: { onLow: () => fleet?.refillSoon() } });
+    } catch (e) {
+      await fleet?.stop();
+      throw e;
+    }
+    fleet?.start();
     const r = await runStation(ctx, specs.map((spec) => ({ spec, ...timing, placementPolls })), {
       product_id: pid,
+      ready,
       push_test: v['push-test'] === true,
       count: optInt(v, 'count', 1),
       signal: stop.signal,
@@ -129,7 +156,7 @@ export const stationCommand: Command = {
           io.stderr.write(`${e.port}: ${e.state}${e.error ? ` (${e.error.code}: ${e.error.message_en})` : ''}\n`);
         }
       },
-    });
+    }).finally(() => fleet?.stop());
     if (!v.json) {
       for (const c of r.counters) io.stderr.write(`${c.port}: pass ${c.pass}, fail ${c.fail}, existing ${c.existing}, pass rate ${c.pass_rate === null ? '-' : (c.pass_rate * 100).toFixed(1) + '%'}\n`);
     }

@@ -1,4 +1,6 @@
-import { formatErrorLine, type ErrorPayload } from '../../errors/wx-error.js';
+import { formatErrorLine, WxError, type ErrorPayload } from '../../errors/wx-error.js';
+import { isJoined } from '../../fleet/membership.js';
+import { fleetStatus } from '../../fleet/status.js';
 import { Outbox } from '../../registry/outbox.js';
 import { beijingTime, stationTime } from '../../registry/quota-time.js';
 import { resumeSync, syncOnce, type SyncResult } from '../../registry/sync.js';
@@ -28,6 +30,19 @@ export function syncProblems(r: SyncResult): string[] {
   return lines;
 }
 
+/**
+ * On a station in a fleet, `sync` has nothing to send: every id was queued for registration
+ * on the server when the server issued it. Saying so is an answer, not a refusal (exit 0);
+ * what this station does owe the server (its records) is named, with the command that sends it.
+ */
+function serverRegisters(v: Values, io: CliIo): number {
+  const e = new WxError('FLEET_REGISTRATION_ON_SERVER').toPayload();
+  const status = fleetStatus(io.context().db);
+  if (v.json) printJson(io.stdout, { synced: 0, failed: 0, pending: 0, calls: 0, registration: 'server', server: status.server, uplink_pending: status.uplink_pending, message_zh: e.message_zh, message_en: e.message_en, hint_zh: e.hint_zh, hint_en: e.hint_en });
+  else io.stdout.write(`${formatErrorLine(e).replace(/^error [A-Z_]+: /, '')}\n`);
+  return 0;
+}
+
 /** 1 whenever an id failed or stayed pending because of an error; 0 only when nothing is left undone. */
 export const syncExitCode = (r: SyncResult): number => (r.error || r.failed > 0 ? 1 : 0);
 
@@ -46,6 +61,7 @@ export const syncCommand: Command = {
   summary: 'Send queued registrations with adddevice, in batches (default 100 ids a call)',
   options: { ...JSON_OPT, batch: { type: 'string' } },
   async run(v, _p, io) {
+    if (isJoined(io.context().db)) return serverRegisters(v, io);
     const r = await runSync(io, v);
     if (v.json) printJson(io.stdout, r);
     else io.stdout.write(`synced ${r.synced}, failed ${r.failed}, pending ${r.pending}, calls ${r.calls}${r.paused_until ? `, paused until ${pauseText(r.paused_until)}` : ''}\n`);

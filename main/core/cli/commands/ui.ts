@@ -3,27 +3,16 @@ import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import type { Writable } from 'node:stream';
-import { fileURLToPath } from 'node:url';
 import { startBridge } from '../../app/bridge/index.js';
 import { createAppService, openAppSettings } from '../../app/index.js';
 import { readEnv } from '../../config/env.js';
+import { packageRoot, rendererDir } from '../../config/package-root.js';
 import { WxError } from '../../errors/wx-error.js';
 import { optInt, optStr } from '../args.js';
 import { JSON_OPT, type Command } from '../command.js';
 
-/**
- * The repository (or installed package) root: the nearest folder above this code with a
- * package.json, the same from the sources (main/core/cli/commands) and the bundle (out/cli).
- */
-function packageRoot(): string {
-  for (let dir = path.dirname(fileURLToPath(import.meta.url)); ; dir = path.dirname(dir)) {
-    if (fs.existsSync(path.join(dir, 'package.json'))) return dir;
-    if (path.dirname(dir) === dir) throw new WxError('INTERNAL', { detail: `no package.json above ${fileURLToPath(import.meta.url)}` });
-  }
-}
-
 const ROOT = packageRoot();
-export const RENDERER_DIR = path.join(ROOT, 'out', 'renderer');
+export const RENDERER_DIR = rendererDir();
 
 /** `vite build --config renderer/vite.config.ts` with the local vite; its output goes to stderr. */
 async function buildRenderer(stderr: Writable): Promise<void> {

@@ -1,0 +1,9 @@
+import type { ServerMigration } from '../migration.js';
+import { s0001 } from './0001-fleet.js';
+import { s0002 } from './0002-blocks.js';
+import { s0003 } from './0003-uplink.js';
+import { s0004 } from './0004-snapshot-versions.js';
+import { s0005 } from './0005-dashboard.js';
+
+/** Every server schema version, oldest first. Add a file and a test (on both stores) per version; never edit a shipped one. */
+export const SERVER_MIGRATIONS: readonly ServerMigration[] = [s0001, s0002, s0003, s0004, s0005];

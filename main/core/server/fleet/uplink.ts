@@ -1,0 +1,225 @@
+import type { Logger } from '../../log/logger.js';
+import { sqlState } from '../db/errors.js';
+import type { Queryable, ServerDb } from '../db/server-db.js';
+import { recordConflicts, type ConflictView, type FoundConflict, type Side } from './conflicts.js';
+import type { UplinkRow } from './uplink-rows.js';
+
+export interface UplinkAnswer {
+  /** Rows taken now. */
+  accepted: number;
+  /** Rows this server had taken before (the same station, row and version): counted, not applied again. */
+  duplicates: number;
+  /** Conflicts the new rows are part of. */
+  conflicts: ConflictView[];
+}
+
+const ROW_TYPE = `product_id bigint, device_id text, status text, hwid text, sn text, signature text, key_version integer, port text,
+  operator text, created_at timestamptz, updated_at timestamptz, last_error text, row_id bigint, version integer`;
+
+/** Any fixed number: the lock the hwid check and the commit after it are taken under (shared, or whole: see step 5b). */
+const HWID_CHECK_LOCK = 0x77786877; // 'wxhw'
+/** The key space (first of two int4 keys, apart from the one-bigint locks) of the per-hwid locks: the hwid's hashtext is the second. */
+const HWID_LOCK_CLASS = 0x77786869; // 'wxhi'
+/**
+ * Up to this many hwids a batch locks one by one; more take the whole check. Each lock is an
+ * entry of PostgreSQL's shared lock table (max_locks_per_transaction x max_connections, 6,400
+ * by default) until commit: a pool of 10 such batches uses at most 2,570.
+ */
+const HWID_LOCKS_MAX = 256;
+
+/** What the ledger upsert reads of a row (the rest stays out of the statement's input). */
+const ledgerFields = (r: UplinkRow) => ({
+  product_id: r.product_id,
+  device_id: r.device_id,
+  status: r.status,
+  hwid: r.hwid,
+  sn: r.sn,
+  signature: r.signature,
+  key_version: r.key_version,
+  port: r.port,
+  operator: r.operator,
+  created_at: r.created_at,
+  updated_at: r.updated_at,
+  last_error: r.last_error,
+  row_id: r.row_id,
+  version: r.version,
+});
+
+/** Deadlocks (40P01) and serialisation failures (40001) are the store asking for the transaction again. */
+const RETRY = new Set(['40P01', '40001']);
+
+/**
+ * `POST /v1/uplink`: a batch of a station's ledger changes, taken in one transaction, set-based
+ * (a few statements per batch, whatever its size), so 50 stations can send at once.
+ *
+ * 1. Receipts: each (station, row id, version) is taken once (`uplink_receipts`); a row seen
+ *    before is a duplicate and nothing of it is applied again. A batch sent twice changes
+ *    nothing the second time.
+ * 2. The ledger: per id, the newest new version is upserted into `devices` — but only over a
+ *    row this station holds, of the same unit (hwid unset on either side or equal), not void
+ *    (void is for good) and not newer already. An id the server never saw is added (a product
+ *    it never heard of gets a stub, so no report is refused for it).
+ * 3. Voids cancel the id's pending registration (one being sent right now is left to finish:
+ *    re-adding is harmless; the worker cancels what is void when it next claims).
+ * 4. Push-test results go to `unit_tests`, with the hwid of the unit tested.
+ * 5. Conflicts, recorded and answered, never merged: an id reported with another hwid than the
+ *    ledger's (the report is kept in the conflict, the ledger row untouched), and a hwid on two
+ *    live ids.
+ */
+export async function ingestUplink(db: ServerDb, station: string, rows: readonly UplinkRow[], at: string, log: Logger): Promise<UplinkAnswer> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const answer = await db.transaction((tx) => ingest(tx, station, rows, at));
+      if (answer.conflicts.length > 0) log.warn('uplink.conflicts', { station, conflicts: answer.conflicts.map((c) => c.id) });
+      return answer;
+    } catch (e) {
+      if (attempt >= 3 || !RETRY.has(sqlState(e) ?? '')) throw e;
+      log.warn('uplink.retry', { station, sqlstate: sqlState(e), attempt });
+    }
+  }
+}
+
+const idKey = (r: { product_id: number; device_id: string }) => `${r.product_id}/${r.device_id}`;
+
+async function ingest(tx: Queryable, station: string, all: readonly UplinkRow[], at: string): Promise<UplinkAnswer> {
+  // 1. Which rows are new (the first of any key the batch repeats).
+  const firsts = new Map<string, UplinkRow>();
+  for (const r of all) {
+    const key = `${r.row_id}/${r.version}`;
+    if (!firsts.has(key)) firsts.set(key, r);
+  }
+  const taken = await tx.query<{ row_id: number; version: number }>(
+    `INSERT INTO uplink_receipts (station, row_id, version, received_at)
+     SELECT $1, k.row_id, k.version, $3::timestamptz FROM json_to_recordset($2::json) AS k(row_id bigint, version integer)
+     ON CONFLICT DO NOTHING RETURNING row_id, version`,
+    [station, JSON.stringify([...firsts.values()].map((r) => ({ row_id: r.row_id, version: r.version }))), at],
+  );
+  const fresh = taken.rows.map((k) => firsts.get(`${k.row_id}/${k.version}`)!);
+  const answer: UplinkAnswer = { accepted: fresh.length, duplicates: all.length - fresh.length, conflicts: [] };
+  if (fresh.length === 0) return answer;
+
+  await tx.query(
+    `INSERT INTO products (product_id, origin, created_at, created_by)
+     SELECT p::bigint, 'recorded', $2::timestamptz, $3 FROM jsonb_array_elements_text($1::jsonb) AS x(p)
+     WHERE NOT EXISTS (SELECT 1 FROM products WHERE product_id = p::bigint) ON CONFLICT DO NOTHING`,
+    [JSON.stringify([...new Set(fresh.map((r) => r.product_id))]), at, `station:${station}`],
+  );
+
+  // 2. Per id, its newest new version; ids in key order, so concurrent writers lock rows alike.
+  const newest = new Map<string, UplinkRow>();
+  const found: FoundConflict[] = [];
+  for (const r of fresh) {
+    const had = newest.get(idKey(r));
+    if (had?.hwid && r.hwid && had.hwid !== r.hwid) found.push(twoUnits(sideOf(had, station), sideOf(r, station), r));
+    if (!had || r.version > had.version || r.row_id !== had.row_id) newest.set(idKey(r), r);
+  }
+  const latest = [...newest.values()].sort((a, b) => a.product_id - b.product_id || (a.device_id < b.device_id ? -1 : a.device_id > b.device_id ? 1 : 0));
+  const applied = await tx.query<{ product_id: number; device_id: string; status: string; hwid: string | null }>(
+    `INSERT INTO devices AS d (product_id, device_id, station, status, hwid, sn, signature, key_version, port, operator, created_at, updated_at,
+       last_error, void_reason, src_row, src_version, reported_at)
+     SELECT r.product_id, r.device_id, $2, r.status, r.hwid, r.sn, r.signature, r.key_version, r.port, r.operator, r.created_at, r.updated_at,
+       r.last_error, CASE WHEN r.status = 'void' THEN COALESCE(NULLIF(r.last_error, ''), 'void at station ' || $2) END, r.row_id, r.version, $3::timestamptz
+     FROM json_to_recordset($1::json) AS r(${ROW_TYPE})
+     ON CONFLICT (product_id, device_id) DO UPDATE SET
+       status = EXCLUDED.status, hwid = COALESCE(EXCLUDED.hwid, d.hwid), sn = COALESCE(EXCLUDED.sn, d.sn),
+       signature = COALESCE(EXCLUDED.signature, d.signature), key_version = COALESCE(EXCLUDED.key_version, d.key_version),
+       port = EXCLUDED.port, operator = EXCLUDED.operator, created_at = EXCLUDED.created_at, updated_at = EXCLUDED.updated_at,
+       last_error = EXCLUDED.last_error, void_reason = COALESCE(EXCLUDED.void_reason, d.void_reason),
+       src_row = EXCLUDED.src_row, src_version = EXCLUDED.src_version, reported_at = EXCLUDED.reported_at
+     WHERE d.station = EXCLUDED.station
+       AND (d.hwid IS NULL OR EXCLUDED.hwid IS NULL OR d.hwid = EXCLUDED.hwid)
+       AND (d.status <> 'void' OR EXCLUDED.status = 'void')
+       AND NOT (d.src_row IS NOT DISTINCT FROM EXCLUDED.src_row AND d.src_version >= EXCLUDED.src_version)
+     RETURNING d.product_id, d.device_id, d.status, d.hwid`,
+    [JSON.stringify(latest.map(ledgerFields)), station, at],
+  );
+  const appliedIds = new Set(applied.rows.map(idKey));
+
+  // 5a. A report not applied because the ledger row is another unit's: an id on two units.
+  const withHwid = latest.filter((r) => r.hwid && !appliedIds.has(idKey(r)));
+  if (withHwid.length > 0) {
+    const held = await tx.query<Side>(
+      `SELECT d.product_id, d.device_id, d.hwid, d.station FROM devices d
+       JOIN jsonb_to_recordset($1::jsonb) AS k(product_id bigint, device_id text) ON d.product_id = k.product_id AND d.device_id = k.device_id`,
+      [JSON.stringify(withHwid.map((r) => ({ product_id: r.product_id, device_id: r.device_id })))],
+    );
+    const byId = new Map(withHwid.map((r) => [idKey(r), r]));
+    for (const h of held.rows) {
+      const r = byId.get(idKey(h))!;
+      if (h.hwid && h.hwid !== r.hwid) found.push(twoUnits(h, sideOf(r, station), r));
+    }
+  }
+
+  // 3. Voids cancel what waits; a registration being sent right now (locked) is left to finish.
+  const voided = applied.rows.filter((r) => r.status === 'void');
+  if (voided.length > 0) {
+    await tx.query(
+      `UPDATE registrations SET state = 'cancelled', updated_at = $2::timestamptz, last_error = 'void' WHERE id IN (
+         SELECT r.id FROM registrations r JOIN jsonb_to_recordset($1::jsonb) AS k(product_id bigint, device_id text)
+           ON r.product_id = k.product_id AND r.device_id = k.device_id
+         WHERE r.state = 'pending' ORDER BY r.id FOR UPDATE OF r SKIP LOCKED)`,
+      [JSON.stringify(voided.map((r) => ({ product_id: r.product_id, device_id: r.device_id }))), at],
+    );
+  }
+
+  // 4. Every push-test result (not only the newest version's).
+  const tests = fresh.filter((r) => r.test);
+  if (tests.length > 0) {
+    await tx.query(
+      `INSERT INTO unit_tests (product_id, device_id, station, hwid, test, result, detail, at, port, received_at)
+       SELECT t.product_id, t.device_id, $2, t.hwid, t.test, t.result, t.detail, t.at, t.port, $3::timestamptz
+       FROM jsonb_to_recordset($1::jsonb) AS t(product_id bigint, device_id text, hwid text, test text, result text, detail text, at timestamptz, port text)`,
+      [JSON.stringify(tests.map((r) => ({ product_id: r.product_id, device_id: r.device_id, hwid: r.hwid, ...r.test! }))), station, at],
+    );
+  }
+
+  // 5b. A unit (hwid) on two live ids, one of them just reported. A station's row carries its
+  // unit's hwid from its first version on, so only rows new at their station (version 1) can
+  // bring a hwid the ledger has not checked. Two stations reporting one unit at the same moment
+  // would each miss the other's uncommitted row: two batches with a hwid in common check it
+  // and commit one after the other, and whichever checks second sees the first. Transaction-
+  // level advisory locks, taken after every row lock this batch needs (so they cannot close a
+  // circle with those): one per hwid, in hash order (so they cannot close one among
+  // themselves), under the check's lock held shared; a batch with more hwids than that, or
+  // with only conflicts to record, holds the check's lock whole instead. So batches of
+  // different units do not wait for each other's check and commit (one lock for every batch
+  // queued the whole fleet's uplink behind the one committing: bench/fleet.ts measures it).
+  const firstSeen = new Set(fresh.filter((r) => r.version === 1 && r.hwid).map(idKey));
+  const live = applied.rows.filter((r) => r.hwid && r.status !== 'void' && firstSeen.has(idKey(r)));
+  const hwids = [...new Set(live.map((r) => r.hwid!))];
+  if (hwids.length > 0 && hwids.length <= HWID_LOCKS_MAX) {
+    await tx.query('SELECT pg_advisory_xact_lock_shared($1)', [HWID_CHECK_LOCK]);
+    await tx.query(
+      'SELECT count(pg_advisory_xact_lock($1, k.h)) FROM (SELECT DISTINCT hashtext(x) AS h FROM json_array_elements_text($2::json) AS x ORDER BY 1) AS k',
+      [HWID_LOCK_CLASS, JSON.stringify(hwids)],
+    );
+  } else if (hwids.length > 0 || found.length > 0) await tx.query('SELECT pg_advisory_xact_lock($1)', [HWID_CHECK_LOCK]);
+  if (live.length > 0) {
+    // `= ANY (ARRAY(…))`, an index probe per hwid: `IN (SELECT …)` let the planner merge-join
+    // the whole hwid index instead (tens of ms at a few hundred thousand rows).
+    const same = await tx.query<Side>(
+      `SELECT d.product_id, d.device_id, d.hwid, d.station FROM devices d
+       WHERE d.hwid = ANY (ARRAY(SELECT json_array_elements_text($1::json))) AND d.status <> 'void' ORDER BY d.id`,
+      [JSON.stringify(hwids)],
+    );
+    const byHwid = new Map<string, Side[]>();
+    for (const o of same.rows) byHwid.set(o.hwid!, [...(byHwid.get(o.hwid!) ?? []), o]);
+    const reported = new Map(live.map((r) => [idKey(r), r]));
+    for (const r of live) {
+      for (const other of byHwid.get(r.hwid!) ?? []) {
+        if (idKey(other) === idKey(r)) continue;
+        // A pair of two ids both reported now is found once.
+        if (reported.has(idKey(other)) && idKey(other) > idKey(r)) continue;
+        found.push({ kind: 'hwid_two_ids', held: other, reported: { product_id: r.product_id, device_id: r.device_id, hwid: r.hwid, station }, detail: newest.get(idKey(r))! as unknown as Record<string, unknown> });
+      }
+    }
+  }
+  answer.conflicts = await recordConflicts(tx, found, at);
+  return answer;
+}
+
+const sideOf = (r: UplinkRow, station: string): Side => ({ product_id: r.product_id, device_id: r.device_id, hwid: r.hwid, station });
+
+function twoUnits(held: Side, reported: Side, row: UplinkRow): FoundConflict {
+  return { kind: 'id_two_units', held, reported, detail: row as unknown as Record<string, unknown> };
+}

@@ -33,10 +33,17 @@ export interface StationOptions {
 
 const cleanup: (() => Promise<unknown> | void)[] = [];
 
+/**
+ * A renderer built elsewhere (`vite build --config renderer/vite.config.ts --outDir <dir>`), served
+ * instead of out/renderer: `wxprov ui` builds out/renderer only when it is missing, so a run after
+ * renderer changes, or beside others using out/renderer, points here at a fresh build.
+ */
+const STATIC_DIR = process.env.WXPROV_E2E_STATIC_DIR;
+
 /** `wxprov ui --port 0` as a child process in a fresh WXPROV_HOME with a key passphrase set. */
 export async function startStation(o: StationOptions = {}): Promise<Station> {
   const home = fs.mkdtempSync(path.join(os.tmpdir(), 'wxprov-e2e-home-'));
-  const d = cliDaemon(['ui', '--port', '0', ...(o.args ?? [])], {
+  const d = cliDaemon(['ui', '--port', '0', ...(STATIC_DIR ? ['--static-dir', STATIC_DIR] : []), ...(o.args ?? [])], {
     WXPROV_HOME: home,
     WXPROV_KEY_PASSPHRASE: 'e2e passphrase, not a secret',
     WXPROV_OPERATOR: 'e2e',
@@ -112,8 +119,11 @@ export interface Browser {
   close(): Promise<void>;
 }
 
-/** Debian Chromium through playwright-core, headless, with a fresh user-data dir. */
-export async function launchBrowser(): Promise<Browser> {
+/**
+ * Debian Chromium through playwright-core, headless, with a fresh user-data dir.
+ * `ignoreHTTPSErrors`: for the factory server's dashboard, whose certificate is its own (self-signed).
+ */
+export async function launchBrowser(o: { ignoreHTTPSErrors?: boolean } = {}): Promise<Browser> {
   const userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'wxprov-e2e-chromium-'));
   const context = await chromium.launchPersistentContext(userDataDir, {
     executablePath: CHROMIUM,
@@ -121,6 +131,7 @@ export async function launchBrowser(): Promise<Browser> {
     args: CHROMIUM_ARGS,
     locale: 'zh-CN',
     viewport: { width: 1366, height: 900 },
+    ignoreHTTPSErrors: o.ignoreHTTPSErrors ?? false,
   });
   const errors: string[] = [];
   const watch = (p: Page) => {

@@ -33,6 +33,10 @@ export const ALLOWED_LATIN: ReadonlySet<string> = new Set([
   'PEM',
   'PIN',
   'HTTP',
+  // what the engineer types and compares when joining a factory server: its address starts
+  // with https://, and the server prints its certificate's fingerprint as SHA-256
+  'https',
+  'SHA',
   // software the reader has to find by its name
   'Excel',
   'WPS',

@@ -6,6 +6,7 @@ import { useT, type MessageKey } from '../../i18n';
 import { useLoadedState } from '../../state/app-state';
 import { BindStep } from './BindStep';
 import { CredentialsStep } from './CredentialsStep';
+import { FleetJoinStep } from './FleetJoinStep';
 import { KeysStep } from './KeysStep';
 import { KeystoreCard } from './KeystoreCard';
 import { LockStep } from './LockStep';
@@ -15,7 +16,7 @@ import { SlotsStep } from './SlotsStep';
 import { TemplateStep } from './TemplateStep';
 import { useProducts } from '../../state/useProducts';
 
-type Tab = 'credentials' | 'product' | 'keys' | 'bind' | 'template' | 'slots' | 'prefs' | 'lock';
+type Tab = 'credentials' | 'fleet' | 'product' | 'keys' | 'bind' | 'template' | 'slots' | 'prefs' | 'lock';
 
 export function SetupScreen({ onLocked }: { onLocked: () => void }) {
   const t = useT();
@@ -23,9 +24,12 @@ export function SetupScreen({ onLocked }: { onLocked: () => void }) {
   const { products, loading, reload } = useProducts();
   const [tab, setTab] = useState<Tab>('credentials');
   const current = products.find((p) => p.product_id === state.product_id) ?? null;
+  const joined = state.fleet !== null && !state.fleet.revoked;
 
   const done: Record<Tab, boolean> = {
-    credentials: state.mode === 'simulation' || state.credentials.has_secret,
+    // A fleet station needs no AppSecret: the server registers its ids.
+    credentials: state.mode === 'simulation' || state.credentials.has_secret || joined,
+    fleet: joined,
     product: current !== null,
     keys: (current?.key_versions.length ?? 0) > 0,
     bind: (current?.appids.length ?? 0) > 0,
@@ -37,6 +41,7 @@ export function SetupScreen({ onLocked }: { onLocked: () => void }) {
 
   const tabs: { key: Tab; label: MessageKey; body: ReactNode }[] = [
     { key: 'credentials', label: 'setup.tab.credentials', body: <CredentialsStep /> },
+    { key: 'fleet', label: 'fleetJoin.tab', body: <FleetJoinStep products={products} reloadProducts={reload} /> },
     { key: 'product', label: 'setup.tab.product', body: <ProductStep products={products} loading={loading} reload={reload} /> },
     { key: 'keys', label: 'setup.tab.keys', body: <KeysStep product={current} reloadProducts={reload} /> },
     { key: 'bind', label: 'setup.tab.bind', body: <BindStep product={current} reloadProducts={reload} /> },

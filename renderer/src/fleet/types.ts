@@ -1,0 +1,15 @@
+/**
+ * What the factory server's dashboard answers: declared once in preload/dashboard-types.ts,
+ * which the server's routes build and this view reads (test/unit/boundaries.test.ts lets the
+ * renderer import its types, as it does the IPC contract's).
+ */
+export type {
+  ConflictView as ConflictRow,
+  FleetFilter,
+  FleetPage,
+  FleetRecord,
+  ProductName,
+  QueueAnswer,
+  StationSummary,
+  StationsAnswer,
+} from '../../../preload/dashboard-types';

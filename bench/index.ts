@@ -6,6 +6,7 @@
  * unknown suite name and 1 when a suite crashed.
  */
 import { cliSuite } from './cli.js';
+import { fleetSuite } from './fleet.js';
 import { keysSuite } from './keys.js';
 import { registrySuite } from './registry.js';
 import { jsonLine, renderSuite } from './report.js';
@@ -14,7 +15,7 @@ import type { BenchSuite } from './suite.js';
 import { nowS } from './timing.js';
 
 /** Add later suites (station) here. */
-const SUITES: BenchSuite[] = [keysSuite(), registrySuite(), serialSuite(), cliSuite()];
+const SUITES: BenchSuite[] = [keysSuite(), registrySuite(), serialSuite(), cliSuite(), fleetSuite()];
 
 async function main(argv: string[]): Promise<number> {
   if (argv.includes('--list') || argv.includes('--help') || argv.includes('-h')) {

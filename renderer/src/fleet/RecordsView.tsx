@@ -4,12 +4,12 @@
  * last search's filter, not fields edited since.
  */
 import { DownloadOutlined, SearchOutlined } from '@ant-design/icons';
-import { Button, DatePicker, Input, Select, Space, Table, Tag, Typography } from 'antd';
+import { Button, DatePicker, Input, Space, Table, Tag, Typography } from 'antd';
 import { useCallback, useEffect, useState } from 'react';
 import type { DeviceStatus, ErrorPayload } from '../../../preload/contract';
 import { ErrorAlert } from '../errors';
 import { useT } from '../i18n';
-import { STATUS_WORDS } from '../screens/records/RecordsScreen';
+import { ProductFilter, StatusFilter, StatusTag } from '../components/RecordFilters';
 import { formatTime } from '../util/time';
 import { fleetGet, filterParams } from './fleet-api';
 import type { FleetFilter, FleetPage, FleetRecord, ProductName } from './types';
@@ -74,25 +74,9 @@ export function RecordsView() {
   return (
     <div>
       <Space wrap style={{ marginBottom: 12 }} align="start">
-        <Select
-          data-testid="fleet-records-product"
-          allowClear
-          placeholder={t('records.allProducts')}
-          style={{ width: 200 }}
-          value={productId}
-          onChange={setProductId}
-          options={products.map((p) => ({ value: p.product_id, label: `${p.product_id} ${p.chinese_name ?? p.english_name ?? ''}` }))}
-        />
+        <ProductFilter testId="fleet-records-product" products={products} value={productId} onChange={setProductId} />
         <Input data-testid="fleet-records-station" allowClear placeholder={t('records.col.station')} value={station} onChange={(e) => setStation(e.target.value)} onPressEnter={search} style={{ width: 110 }} maxLength={8} />
-        <Select
-          data-testid="fleet-records-status"
-          allowClear
-          placeholder={t('records.status')}
-          style={{ width: 130 }}
-          value={status}
-          onChange={setStatus}
-          options={(Object.keys(STATUS_WORDS) as DeviceStatus[]).map((s) => ({ value: s, label: t(STATUS_WORDS[s].key) }))}
-        />
+        <StatusFilter testId="fleet-records-status" value={status} onChange={setStatus} width={130} />
         <Input data-testid="fleet-records-device-id" allowClear placeholder={t('records.deviceId')} value={deviceId} onChange={(e) => setDeviceId(e.target.value)} onPressEnter={search} style={{ width: 260 }} maxLength={129} />
         <Input data-testid="fleet-records-hwid" allowClear placeholder={t('records.hwid')} value={hwid} onChange={(e) => setHwid(e.target.value)} onPressEnter={search} style={{ width: 160 }} maxLength={256} />
         <Input data-testid="fleet-records-sn" allowClear placeholder={t('records.col.sn')} value={sn} onChange={(e) => setSn(e.target.value)} onPressEnter={search} style={{ width: 140 }} maxLength={256} />
@@ -123,7 +107,7 @@ export function RecordsView() {
         columns={[
           { title: t('records.col.deviceId'), dataIndex: 'device_id', width: 220, fixed: 'left', render: (v: string) => <span style={{ fontFamily: 'monospace' }}>{v}</span> },
           { title: t('records.col.station'), dataIndex: 'station', width: 80 },
-          { title: t('records.col.status'), dataIndex: 'status', width: 90, render: (s: DeviceStatus) => <Tag color={STATUS_WORDS[s].color}>{t(STATUS_WORDS[s].key)}</Tag> },
+          { title: t('records.col.status'), dataIndex: 'status', width: 90, render: (s: DeviceStatus) => <StatusTag status={s} /> },
           { title: t('records.col.product'), dataIndex: 'product_id', width: 110 },
           { title: t('records.col.hwid'), dataIndex: 'hwid', width: 170, ellipsis: true, render: (v: string | null) => v ?? '—' },
           { title: t('records.col.sn'), dataIndex: 'sn', width: 130, ellipsis: true, render: (v: string | null) => v ?? '—' },

@@ -1,22 +1,16 @@
 /** The device ledger: search, a virtual table that loads pages while scrolling, CSV export. */
 import { SearchOutlined } from '@ant-design/icons';
-import { Button, Card, DatePicker, Input, Select, Space, Table, Tag, Typography } from 'antd';
+import { Button, Card, DatePicker, Input, Space, Table, Tag, Typography } from 'antd';
 import { useEffect, useState } from 'react';
+import { ProductFilter, StatusFilter, StatusTag } from '../../components/RecordFilters';
 import { ErrorAlert } from '../../errors';
-import { useT, type MessageKey } from '../../i18n';
+import { useT } from '../../i18n';
 import { useProducts } from '../../state/useProducts';
 import { formatTime } from '../../util/time';
 import { ExportButton } from './ExportButton';
 import { usePagedRecords, type DeviceRow, type RecordQuery } from './usePagedRecords';
 
 type Status = NonNullable<RecordQuery['status']>;
-export const STATUS_WORDS: Record<Status, { key: MessageKey; color: string }> = {
-  allocated: { key: 'status.allocated', color: 'default' },
-  written: { key: 'status.written', color: 'processing' },
-  verified: { key: 'status.verified', color: 'green' },
-  failed: { key: 'status.failed', color: 'red' },
-  void: { key: 'status.void', color: 'default' },
-};
 
 type Range = Parameters<NonNullable<React.ComponentProps<typeof DatePicker.RangePicker>['onChange']>>[0];
 
@@ -54,26 +48,10 @@ export function RecordsScreen() {
   return (
     <Card>
       <Space wrap style={{ marginBottom: 12 }} align="start">
-        <Select
-          data-testid="records-product"
-          allowClear
-          placeholder={t('records.allProducts')}
-          style={{ width: 200 }}
-          value={productId}
-          onChange={setProductId}
-          options={products.map((p) => ({ value: p.product_id, label: `${p.product_id} ${p.chinese_name ?? p.english_name ?? ''}` }))}
-        />
+        <ProductFilter testId="records-product" products={products} value={productId} onChange={setProductId} />
         <Input data-testid="records-device-id" allowClear placeholder={t('records.deviceId')} value={deviceId} onChange={(e) => setDeviceId(e.target.value)} onPressEnter={run} style={{ width: 240 }} maxLength={129} />
         <Input data-testid="records-hwid" allowClear placeholder={t('records.hwid')} value={hwid} onChange={(e) => setHwid(e.target.value)} onPressEnter={run} style={{ width: 200 }} maxLength={128} />
-        <Select
-          data-testid="records-status"
-          allowClear
-          placeholder={t('records.status')}
-          style={{ width: 140 }}
-          value={status}
-          onChange={setStatus}
-          options={(Object.keys(STATUS_WORDS) as Status[]).map((s) => ({ value: s, label: t(STATUS_WORDS[s].key) }))}
-        />
+        <StatusFilter testId="records-status" value={status} onChange={setStatus} />
         <DatePicker.RangePicker data-testid="records-dates" value={range} onChange={setRange} />
         <Button data-testid="records-search" type="primary" icon={<SearchOutlined />} onClick={run}>
           {t('records.search')}
@@ -100,7 +78,7 @@ export function RecordsScreen() {
           }}
           columns={[
             { title: t('records.col.deviceId'), dataIndex: 'device_id', width: 240, fixed: 'left', render: (v: string) => <span style={{ fontFamily: 'monospace' }}>{v}</span> },
-            { title: t('records.col.status'), dataIndex: 'status', width: 100, render: (s: Status) => <Tag color={STATUS_WORDS[s].color}>{t(STATUS_WORDS[s].key)}</Tag> },
+            { title: t('records.col.status'), dataIndex: 'status', width: 100, render: (s: Status) => <StatusTag status={s} /> },
             { title: t('records.col.product'), dataIndex: 'product_id', width: 110 },
             { title: t('records.col.hwid'), dataIndex: 'hwid', width: 180, ellipsis: true, render: (v: string | null) => v ?? '—' },
             { title: t('records.col.sn'), dataIndex: 'sn', width: 140, ellipsis: true, render: (v: string | null) => v ?? '—' },

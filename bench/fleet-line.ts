@@ -1,7 +1,5 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { PassThrough } from 'node:stream';
-import { runCli } from '../main/core/cli/run.js';
 import { createContext, type CoreContext } from '../main/core/context.js';
 import { FleetWorker } from '../main/core/fleet/worker.js';
 import { preflight } from '../main/core/serial/preflight.js';
@@ -9,6 +7,7 @@ import type { UnitResult } from '../main/core/serial/provision.js';
 import { runStation } from '../main/core/serial/station.js';
 import { adminCall } from '../main/core/server/admin/admin-client.js';
 import { startWxprov, type Proc, type ServerProc } from './fleet-server.js';
+import { cli } from './serial.js';
 
 /**
  * (c) The uplink stays off the unit's path: a station joined to the real server flashes units
@@ -40,17 +39,6 @@ export interface LineRun {
   warm: number;
 }
 
-async function cli(argv: string[], env: NodeJS.ProcessEnv): Promise<string> {
-  const out = new PassThrough();
-  const err = new PassThrough();
-  let text = '';
-  let errText = '';
-  out.on('data', (d) => (text += d));
-  err.on('data', (d) => (errText += d));
-  const code = await runCli(argv, { stdout: out, stderr: err, env });
-  if (code !== 0) throw new Error(`wxprov ${argv.slice(0, 2).join(' ')} failed: ${errText.trim()}`);
-  return text;
-}
 
 /** A product with a key and an id template on the server, and a station joined to it from a fresh data dir. */
 export async function joinLineStation(server: ServerProc, home: string): Promise<{ env: NodeJS.ProcessEnv; productId: number }> {

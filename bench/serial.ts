@@ -35,8 +35,8 @@ export const THROUGHPUT_GOAL = 7;
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const CLI_ENTRY = path.join(ROOT, 'main/core/cli/wxprov.ts');
 
-/** The CLI in this process (the simulator answers from this process's event loop). */
-async function cli(argv: string[], env: NodeJS.ProcessEnv): Promise<string> {
+/** The CLI in this process (the simulator answers from this process's event loop); its stdout, or a throw naming the command. */
+export async function cli(argv: string[], env: NodeJS.ProcessEnv): Promise<string> {
   const out = new PassThrough();
   const err = new PassThrough();
   let text = '';

@@ -31,16 +31,21 @@ export interface JoinResult {
   errors: Record<string, ErrorPayload>;
 }
 
+// Named for both readers: the engineer at the setup screen and at the command line.
+const SERVER_FIELD = { zh: '服务器地址（--server）', en: 'The server address (--server)' };
+const SERVER_ALLOWED = { zh: 'https://<主机>:<端口>', en: 'https://<host>:<port>' };
+const FINGERPRINT_FIELD = { zh: '证书指纹（--fingerprint）', en: 'The certificate fingerprint (--fingerprint)' };
+
 /** The server's address: an https origin (a path, a query or credentials in it are refused). */
 export function serverUrl(text: string): URL {
   let u: URL;
   try {
     u = new URL(text.trim());
   } catch {
-    throw new WxError('INPUT_INVALID', { field: '--server', detail: text, allowed: 'https://<host>:<port>' });
+    throw new WxError('INPUT_INVALID', { field: SERVER_FIELD, detail: text, allowed: SERVER_ALLOWED });
   }
   if (u.protocol !== 'https:' || u.username || u.password || (u.pathname !== '/' && u.pathname !== '') || u.search || u.hash) {
-    throw new WxError('INPUT_INVALID', { field: '--server', detail: text, allowed: 'https://<host>:<port>' });
+    throw new WxError('INPUT_INVALID', { field: SERVER_FIELD, detail: text, allowed: SERVER_ALLOWED });
   }
   return u;
 }
@@ -58,7 +63,7 @@ export function serverUrl(text: string): URL {
 export async function joinFleet(ctx: CoreContext, input: JoinInput, o: SessionOptions & { signal?: AbortSignal } = {}): Promise<JoinResult> {
   const url = serverUrl(input.server);
   const fingerprint = parseFingerprint(input.fingerprint);
-  if (!fingerprint) throw new WxError('INPUT_INVALID', { field: '--fingerprint', detail: input.fingerprint, allowed: FINGERPRINT_ALLOWED });
+  if (!fingerprint) throw new WxError('INPUT_INVALID', { field: FINGERPRINT_FIELD, detail: input.fingerprint, allowed: { zh: '64 位十六进制数字（每两位之间可以有冒号），或 sha256/<base64>', en: FINGERPRINT_ALLOWED } });
   const code = input.code.trim();
   if (!code) throw new WxError('INPUT_MISSING', { field: '--code', usage: 'wxprov fleet join --server <url> --fingerprint <fp> --code <code>' });
   const members = new MembershipStore(ctx.db);

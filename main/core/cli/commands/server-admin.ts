@@ -17,11 +17,12 @@ import { operatorName } from './server.js';
  * of the product, key and bind commands are the station's (commands/product.ts, key.ts); the
  * rules behind them run on the server, which also makes the platform calls.
  */
-const HOME = ' --home <dir>';
-const HOME_OPT: Options = { ...JSON_OPT, home: { type: 'string' } };
+export const HOME = ' --home <dir>';
+export const HOME_OPT: Options = { ...JSON_OPT, home: { type: 'string' } };
 
-const call = <T>(v: Values, io: CliIo, usage: string, method: 'GET' | 'POST', route: string, body?: unknown) =>
-  adminCall<T>(serverHome(str(v, 'home', usage)), method, route, body, { actor: operatorName(io.env) });
+/** One admin request to the server running from --home, as the person at this computer (server-fleet.ts's commands too). */
+export const call = <T>(v: Values, io: CliIo, usage: string, method: 'GET' | 'POST', route: string, body?: unknown, o: { timeoutMs?: number } = {}) =>
+  adminCall<T>(serverHome(str(v, 'home', usage)), method, route, body, { actor: operatorName(io.env), ...o });
 
 /** `90s`, `30m`, `24h`, `7d` or a number of seconds. */
 export function parseDuration(text: string, field: string): number {

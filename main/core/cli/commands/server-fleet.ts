@@ -1,11 +1,12 @@
 import { WxError, formatErrorLine } from '../../errors/wx-error.js';
 import { beijingTime } from '../../registry/quota-time.js';
-import { adminCall, adminStream } from '../../server/admin/admin-client.js';
+import { adminStream } from '../../server/admin/admin-client.js';
 import type { ConflictView } from '../../server/fleet/conflicts.js';
 import { serverHome } from '../../server/home.js';
 import type { RegistrationResult } from '../../server/registrations/pass.js';
 import { optStr, productId, str } from '../args.js';
-import { JSON_OPT, type Command, type Options } from '../command.js';
+import type { Command } from '../command.js';
+import { call, HOME, HOME_OPT } from './server-admin.js';
 import { printJson, printTable } from '../output.js';
 import { parseSince } from './records.js';
 import { operatorName } from './server.js';
@@ -14,8 +15,6 @@ import { operatorName } from './server.js';
  * The fleet's records, conflicts and registration, from the server running from --home (each
  * one admin request, as in server-admin.ts).
  */
-const HOME = ' --home <dir>';
-const HOME_OPT: Options = { ...JSON_OPT, home: { type: 'string' } };
 
 const RECORDS_USAGE = `wxprov server records${HOME} [--product <id>] [--station <code>] [--since <date>] [--format csv|json]`;
 export const serverRecordsCommand: Command = {
@@ -43,9 +42,7 @@ export const serverConflictsCommand: Command = {
   summary: 'Conflicts found in what stations reported: an id on two units, a unit on two ids (recorded, never merged)',
   options: HOME_OPT,
   async run(v, _p, io) {
-    const { conflicts } = await adminCall<{ conflicts: (ConflictView & { detail: unknown })[] }>(serverHome(str(v, 'home', CONFLICTS_USAGE)), 'GET', '/admin/conflicts', undefined, {
-      actor: operatorName(io.env),
-    });
+    const { conflicts } = await call<{ conflicts: (ConflictView & { detail: unknown })[] }>(v, io, CONFLICTS_USAGE, 'GET', '/admin/conflicts');
     if (v.json) return void printJson(io.stdout, { conflicts });
     if (conflicts.length === 0) return void io.stdout.write('no conflicts\n');
     printTable(
@@ -64,7 +61,7 @@ export const serverSyncCommand: Command = {
   options: HOME_OPT,
   async run(v, _p, io) {
     // A pass over a big queue takes as long as the platform does: no short timeout.
-    const r = await adminCall<RegistrationResult>(serverHome(str(v, 'home', SYNC_USAGE)), 'POST', '/admin/sync', {}, { actor: operatorName(io.env), timeoutMs: 3_600_000 });
+    const r = await call<RegistrationResult>(v, io, SYNC_USAGE, 'POST', '/admin/sync', {}, { timeoutMs: 3_600_000 });
     if (v.json) printJson(io.stdout, r);
     else {
       const paused = r.paused_until ? `, paused until ${beijingTime(r.paused_until)} Beijing time` : '';

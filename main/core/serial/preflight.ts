@@ -46,10 +46,10 @@ export async function preflight(ctx: CoreContext, productId: number, keyVersion?
   const hostAppId = ctx.env.appid;
   if (!hostAppId) throw new WxError('CONFIG_MISSING', { what: 'AppID', name: 'WXPROV_APPID' });
   const stationCode = registry.settings.requireStationCode(ctx.machine);
-  const signer = new KeyService(ctx).signer(productId, keyVersion);
+  const keys = new KeyService(ctx);
+  const signer = keys.signer(productId, keyVersion);
   const requeued = new DeviceStore(ctx.db).queueUnqueued(ctx.now().toISOString());
   if (requeued > 0) ctx.log.warn('registry.requeued', { count: requeued });
-  const keys = new KeyService(ctx);
   return {
     product_id: productId,
     model_name: product.model_name!,

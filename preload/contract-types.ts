@@ -127,8 +127,10 @@ export interface PortInfo {
   location?: string;
   /** A symlink's real path. */
   target?: string;
-  /** Where it came from: serialport's list, a scan of /dev, a symlink, a pseudo-terminal, or a path given before. */
-  source: 'serialport' | 'scan' | 'link' | 'pty' | 'given';
+  /** Where it came from: serialport's list, a scan of /dev, a symlink, a pseudo-terminal, a path given before, or the ADB server's device list. */
+  source: 'serialport' | 'scan' | 'link' | 'pty' | 'given' | 'adb';
+  /** An Android unit on ADB (source `adb`; path `adb:<serial>`, `adbusb:<usb>` pins the USB port): its state — `device` is ready, `unauthorized` waits for the debugging prompt to be accepted on its screen. */
+  adb?: { serial: string; state: string; usb?: string; model?: string };
 }
 
 export interface SlotCounters {

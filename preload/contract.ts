@@ -44,8 +44,9 @@ export type Locale = 'zh-CN' | 'en';
 export interface Slot {
   /** What the operator sees on the tile: "1", "A", ... */
   name: string;
-  /** A path (/dev/ttyUSB0, COM3, a pty) or `sn:<USB serial>` / `loc:<USB location>`. */
+  /** A path (/dev/ttyUSB0, COM3, a pty), `sn:<USB serial>` / `loc:<USB location>`, a networked jig `tcp:<host>:<port>`, or an Android unit `adb:<serial>` / `adbusb:<USB port path>`. */
   spec: string;
+  /** Serial slots only: over TCP and ADB there is no wire to time. */
   baud: number;
   /** The unit's processing allowance per answer, ms, on top of the wire time at `baud` (default 500). */
   allowance_ms?: number;

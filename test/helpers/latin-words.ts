@@ -1,7 +1,7 @@
 /**
  * Latin words of a Chinese text, for the checks that the zh UI has no English fragments.
  * Placeholders and template tokens ({station}, {date:YYMMDD}), argument slots (<编号>), paths
- * (/dev/ttyUSB0) and the port-spec prefixes sn: / loc: are what the reader types or sees filled
+ * (/dev/ttyUSB0) and the port-spec prefixes sn: / loc: / tcp: / adb: / adbusb: are what the reader types or sees filled
  * in, not words. Runs of one or two letters are ids and examples (ID, IP, KB, wx, A1, FR),
  * never an English word on their own.
  */
@@ -10,7 +10,7 @@ export function latinWords(text: string): string[] {
     .replace(/\{[^}]*\}/g, ' ')
     .replace(/<[^>]*>/g, ' ')
     .replace(/\/[\w./-]+/g, ' ')
-    .replace(/\b(?:sn|loc):/g, ' ');
+    .replace(/\b(?:sn|loc|tcp|adb|adbusb):/g, ' ');
   return (bare.match(/[A-Za-z_]+/g) ?? []).filter((w) => (w.match(/[A-Za-z]/g) ?? []).length >= 3);
 }
 
@@ -33,6 +33,8 @@ export const ALLOWED_LATIN: ReadonlySet<string> = new Set([
   'PEM',
   'PIN',
   'HTTP',
+  // Android's debug bridge: what the device's developer options and its prompt call it
+  'ADB',
   // what the engineer types and compares when joining a factory server: its address starts
   // with https://, and the server prints its certificate's fingerprint as SHA-256
   'https',

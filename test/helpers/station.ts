@@ -1,12 +1,12 @@
-import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { runCli } from '../../main/core/cli/run.js';
-import { openPtyPair, type PtyPair } from '../../main/core/serial/pty.js';
 import { SimDevice, type SimDeviceOptions } from '../../main/core/sim/device/index.js';
 import type { CliResult } from './cli.js';
+import { portPlug, type AdbDevices, type PluggedPort, type PortPlug, type Transport } from './transports.js';
 
-// A station fixture slot on a real pseudo-terminal: the port (socat's pty) can be plugged and
-// unplugged, and units (SimDevices) put on it and taken off, independently.
+// A station fixture slot on a real port — a pseudo-terminal (socat), a TCP jig, or an Android
+// unit behind the simulated ADB server (transports.ts) — that can be plugged and unplugged,
+// and units (SimDevices) put on it and taken off, independently.
 
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
@@ -22,25 +22,34 @@ export async function until<T>(what: () => T | undefined | false | null, ms = 10
 }
 
 export class Fixture {
-  pty?: PtyPair;
+  private port?: PluggedPort;
   unit?: SimDevice;
   /** Every line the current and past units logged (`> HELLO *49D6`, ...), with the unit's hwid. */
   readonly log: { hwid: string | undefined; line: string }[] = [];
+  /** The slot's spec: a pty path, `tcp:…` or `adb:…`. */
+  readonly path: string;
 
-  constructor(readonly path: string) {}
+  constructor(private readonly at: PortPlug) {
+    this.path = at.spec;
+  }
 
-  /** The port appears (socat creates the pty at `path`). */
+  /** The port appears (socat creates the pty at `path`; the jig listens; the Android device is listed). */
   async plug(): Promise<this> {
-    if (!this.pty) this.pty = await openPtyPair(this.path);
+    if (!this.port) this.port = await this.at.plug();
     return this;
   }
 
-  /** The port goes away (socat exits, the link path is removed); a unit on it loses power. */
+  /** The port goes away (socat exits; the jig closes; the device leaves the ADB server's list); a unit on it loses power. */
   async unplug(): Promise<void> {
     this.remove();
-    const p = this.pty;
-    this.pty = undefined;
+    const p = this.port;
+    this.port = undefined;
     await p?.close();
+  }
+
+  /** A station holds the port (tcp, adb); undefined where that cannot be told (a pty: open it to see). */
+  held(): boolean | undefined {
+    return this.port?.held?.();
   }
 
   /** A unit is put on the fixture (plugging the port first if needed). */
@@ -48,7 +57,7 @@ export class Fixture {
     await this.plug();
     this.remove();
     const hwid = opts.hwid;
-    this.unit = await SimDevice.boot(this.pty!.link, {
+    this.unit = await SimDevice.boot(this.port!.link, {
       commitMs: 20,
       ...opts,
       log: (line) => {
@@ -71,12 +80,12 @@ export class Fixture {
   }
 }
 
-/** Fixtures under `dir`, closed together. */
-export function fixtures(dir: string) {
+/** Fixtures under `dir` (pty paths; tcp and adb ports are chosen free), closed together. */
+export function fixtures(dir: string, transport: Transport = 'pty', adb?: AdbDevices) {
   const made: Fixture[] = [];
   return {
-    make(name: string): Fixture {
-      const f = new Fixture(path.join(dir, name));
+    async make(name: string): Promise<Fixture> {
+      const f = new Fixture(await portPlug(transport, dir, name, adb));
       made.push(f);
       return f;
     },

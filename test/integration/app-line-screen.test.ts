@@ -152,8 +152,8 @@ describe("line screen: today's counters", () => {
     const home = env.WXPROV_HOME!;
     const fx = fixtures(tmpDir('wxprov-fix-'));
     closers.push(() => fx.closeAll());
-    const fa = fx.make('ttyA');
-    const fb = fx.make('ttyB');
+    const fa = await fx.make('ttyA');
+    const fb = await fx.make('ttyB');
     const good = await fa.insert();
     await fb.insert({ fault: 'proto2' });
 

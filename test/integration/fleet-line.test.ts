@@ -102,8 +102,9 @@ describe('the line on a fleet station', () => {
   it('`wxprov station` on a fleet station: units from blocks, results as before', async () => {
     const fx = fixtures(tmpDir('wxprov-fleet-station-'));
     try {
-      const a = await fx.make('ttyA').insert({ hwid: 'HWST1' });
-      const run = cliRun(['station', '--port', fx.make('ttyA').path, '--product', String(PID), '--count', '1', '--json'], env);
+      const slot = await fx.make('ttyA');
+      const a = await slot.insert({ hwid: 'HWST1' });
+      const run = cliRun(['station', '--port', slot.path, '--product', String(PID), '--count', '1', '--json'], env);
       const r = await run.done;
       expect(r.code).toBe(0);
       expect(jsonLines(r.stdout)[0]).toMatchObject({ result: 'PASS', device_id: 'LG10001', hwid: 'HWST1' });

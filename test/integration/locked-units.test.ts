@@ -3,48 +3,57 @@ import path from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createContext } from '../../main/core/context.js';
 import { KeyService } from '../../main/core/keys/key-service.js';
-import { openPtyPair, type PtyPair } from '../../main/core/serial/pty.js';
+import { startSimAdbServer, type SimAdbServer } from '../../main/core/sim/adb/index.js';
 import { SimDevice, memoryStore, wechatPushHook, type Identity, type SimDeviceOptions } from '../../main/core/sim/device/index.js';
 import { startWechatSim, type WechatSim } from '../../main/core/sim/wechat-sim.js';
 import { cli } from '../helpers/cli.js';
 import { setupLine } from '../helpers/line.js';
+import { portPlug, TRANSPORTS, type PluggedPort, type Transport } from '../helpers/transports.js';
 
-// `wxprov flash` on units that already hold an identity, on real pseudo-terminals against
+// `wxprov flash` on units that already hold an identity, on real pseudo-terminals (the
+// foreign-identity stories also over TCP and ADB: transports.ts) against
 // the loopback WeChat simulator: what is foreign is set aside (FAIL), what is ours is made to
 // match the ledger and registered, erased ids are voided, and nothing touches a unit before
 // the station knows it can finish it.
 
 let sim: WechatSim;
+let adb: SimAdbServer;
 let env: NodeJS.ProcessEnv;
 let pid: number;
-const open: { pty: PtyPair; dev: SimDevice }[] = [];
+let transport: Transport = 'pty';
+const open: { port: PluggedPort; dev: SimDevice }[] = [];
 
 beforeAll(async () => {
   sim = await startWechatSim();
+  adb = await startSimAdbServer();
 });
-afterAll(() => sim.close());
+afterAll(async () => {
+  await adb.close();
+  await sim.close();
+});
 beforeEach(async () => {
   ({ env, pid } = await setupLine(sim));
+  env = { ...env, ANDROID_ADB_SERVER_ADDRESS: '127.0.0.1', ANDROID_ADB_SERVER_PORT: String(adb.port) };
 });
 afterEach(async () => {
   while (open.length) {
     const o = open.pop()!;
     o.dev.stop();
-    await o.pty.close();
+    await o.port.close();
   }
 });
 
 let n = 0;
-/** A unit on its own pty; `identity` is what it already holds (committed, locked). */
+/** A unit on its own port (a pty, or the transport under test); `identity` is what it already holds (committed, locked). */
 async function unit(opts: SimDeviceOptions & { identity?: Identity } = {}) {
-  const link = path.join(os.tmpdir(), `wxprov-locked-${process.pid}-${n++}`);
-  const pty = await openPtyPair(link);
+  const plug = await portPlug(transport, os.tmpdir(), `wxprov-locked-${process.pid}-${n++}`, adb);
+  const port = await plug.plug();
   const { identity, ...rest } = opts;
   const lines: string[] = [];
   const store = rest.store ?? memoryStore(identity ? { hwid: rest.hwid ?? `HW${n}`, identity } : undefined);
-  const dev = await SimDevice.boot(pty.link, { commitMs: 20, ...rest, store, log: (l) => lines.push(l) });
-  open.push({ pty, dev });
-  return { port: link, dev, lines };
+  const dev = await SimDevice.boot(port.link, { commitMs: 20, ...rest, store, log: (l) => lines.push(l) });
+  open.push({ port, dev });
+  return { port: plug.spec, dev, lines };
 }
 
 const flash = (port: string, ...extra: string[]) => cli(['flash', '--port', port, '--product', String(pid), '--json', ...extra], env);
@@ -67,66 +76,75 @@ function ours(deviceId: string, host = sim.appid): Identity {
 const row = (deviceId: string) =>
   withCtx((ctx) => ctx.db.prepare('SELECT d.*, o.state AS outbox FROM devices d LEFT JOIN outbox o ON o.device_row = d.id WHERE d.device_id = ?').get(deviceId) as Record<string, unknown> | undefined);
 
-describe('a locked unit is judged by what it holds', () => {
-  it('another hostAppId with this product id is foreign: FAIL, exit 1, set aside, untouched', async () => {
-    const { port, dev, lines } = await unit({ hwid: 'HWHOST', identity: ours('OTHERHOST1', 'wx00000000000000ff') });
-    const r = await flash(port);
-    expect(r.code).toBe(1);
-    expect(r.json).toMatchObject({ result: 'FAIL', step: 'read', code: 'UNIT_FOREIGN_IDENTITY', device_id: 'OTHERHOST1' });
-    expect(r.json.reason).toMatch(/wx00000000000000ff/);
-    expect(dev.identity()!.host_app_id).toBe('wx00000000000000ff');
-    expect(lines.some((l) => /^> (WRITE|ERASE|COMMIT)/.test(l))).toBe(false);
-    expect(row('OTHERHOST1')).toBeUndefined();
+describe.each(TRANSPORTS)('over %s', (t) => {
+  beforeEach(() => {
+    transport = t;
+  });
+  afterAll(() => {
+    transport = 'pty';
   });
 
-  it('a signature that does not verify with this product’s key is foreign', async () => {
-    const forged = { ...ours('FORGED0001'), signature: ours('SOMEONEELSE').signature };
-    const { port } = await unit({ hwid: 'HWFORGED', identity: forged });
-    const r = await flash(port);
-    expect(r.code).toBe(1);
-    expect(r.json).toMatchObject({ result: 'FAIL', code: 'UNIT_FOREIGN_IDENTITY', device_id: 'FORGED0001' });
-    expect(r.json.reason).toMatch(/does not verify/);
-    expect(row('FORGED0001')).toBeUndefined();
-  });
+  describe('a locked unit is judged by what it holds', () => {
+    it('another hostAppId with this product id is foreign: FAIL, exit 1, set aside, untouched', async () => {
+      const { port, dev, lines } = await unit({ hwid: 'HWHOST', identity: ours('OTHERHOST1', 'wx00000000000000ff') });
+      const r = await flash(port);
+      expect(r.code).toBe(1);
+      expect(r.json).toMatchObject({ result: 'FAIL', step: 'read', code: 'UNIT_FOREIGN_IDENTITY', device_id: 'OTHERHOST1' });
+      expect(r.json.reason).toMatch(/wx00000000000000ff/);
+      expect(dev.identity()!.host_app_id).toBe('wx00000000000000ff');
+      expect(lines.some((l) => /^> (WRITE|ERASE|COMMIT)/.test(l))).toBe(false);
+      expect(row('OTHERHOST1')).toBeUndefined();
+    });
 
-  it('a valid identity of this product made at another station is adopted: EXISTING, verified, station empty, hwid from the unit, registered after sync', async () => {
-    const { port } = await unit({ hwid: 'HWELSEWHERE', identity: ours('ELSEWHERE01') });
-    const r = await flash(port);
-    expect(r.code).toBe(0);
-    expect(r.json).toMatchObject({ result: 'EXISTING', device_id: 'ELSEWHERE01', code: null });
-    expect(row('ELSEWHERE01')).toMatchObject({ status: 'verified', station: '', hwid: 'HWELSEWHERE', outbox: 'pending' });
-    expect((await cli(['sync', '--json'], env)).code).toBe(0);
-    expect(sim.state.products.get(pid)!.device_ids.has('ELSEWHERE01')).toBe(true);
-  });
+    it('a signature that does not verify with this product’s key is foreign', async () => {
+      const forged = { ...ours('FORGED0001'), signature: ours('SOMEONEELSE').signature };
+      const { port } = await unit({ hwid: 'HWFORGED', identity: forged });
+      const r = await flash(port);
+      expect(r.code).toBe(1);
+      expect(r.json).toMatchObject({ result: 'FAIL', code: 'UNIT_FOREIGN_IDENTITY', device_id: 'FORGED0001' });
+      expect(r.json.reason).toMatch(/does not verify/);
+      expect(row('FORGED0001')).toBeUndefined();
+    });
 
-  it('an id the ledger holds for another hwid is a clone: FAIL UNIT_ID_ELSEWHERE; the first unit keeps its id', async () => {
-    const first = await unit({ hwid: 'HWFIRST' });
-    expect((await flash(first.port)).json).toMatchObject({ result: 'PASS', device_id: 'LPL100001' });
-    const clone = await unit({ hwid: 'HWCLONE', identity: first.dev.identity()! });
-    const r = await flash(clone.port);
-    expect(r.code).toBe(1);
-    expect(r.json).toMatchObject({ result: 'FAIL', code: 'UNIT_ID_ELSEWHERE', device_id: 'LPL100001' });
-    expect(row('LPL100001')).toMatchObject({ hwid: 'HWFIRST', status: 'verified' });
-  });
+    it('a valid identity of this product made at another station is adopted: EXISTING, verified, station empty, hwid from the unit, registered after sync', async () => {
+      const { port } = await unit({ hwid: 'HWELSEWHERE', identity: ours('ELSEWHERE01') });
+      const r = await flash(port);
+      expect(r.code).toBe(0);
+      expect(r.json).toMatchObject({ result: 'EXISTING', device_id: 'ELSEWHERE01', code: null });
+      expect(row('ELSEWHERE01')).toMatchObject({ status: 'verified', station: '', hwid: 'HWELSEWHERE', outbox: 'pending' });
+      expect((await cli(['sync', '--json'], env)).code).toBe(0);
+      expect(sim.state.products.get(pid)!.device_ids.has('ELSEWHERE01')).toBe(true);
+    });
 
-  it('--push-test on a locked unit of this product re-runs only the test', async () => {
-    const u = await unit({ hwid: 'HWRETEST', push: wechatPushHook(sim) });
-    expect((await flash(u.port)).json).toMatchObject({ result: 'PASS', device_id: 'LPL100001', push_test: null });
-    const writes = u.lines.filter((l) => l.startsWith('> WRITE')).length;
-    const r = await flash(u.port, '--push-test');
-    expect(r.code).toBe(0);
-    expect(r.json).toMatchObject({ result: 'EXISTING', device_id: 'LPL100001', push_test: 'PASS' });
-    expect(u.lines.filter((l) => l.startsWith('> WRITE')).length).toBe(writes);
-    expect(withCtx((ctx) => ctx.db.prepare('SELECT COUNT(*) AS n FROM devices').get())).toEqual({ n: 1 });
-    expect(withCtx((ctx) => ctx.db.prepare('SELECT result FROM unit_tests').all())).toEqual([{ result: 'PASS' }]);
-  });
+    it('an id the ledger holds for another hwid is a clone: FAIL UNIT_ID_ELSEWHERE; the first unit keeps its id', async () => {
+      const first = await unit({ hwid: 'HWFIRST' });
+      expect((await flash(first.port)).json).toMatchObject({ result: 'PASS', device_id: 'LPL100001' });
+      const clone = await unit({ hwid: 'HWCLONE', identity: first.dev.identity()! });
+      const r = await flash(clone.port);
+      expect(r.code).toBe(1);
+      expect(r.json).toMatchObject({ result: 'FAIL', code: 'UNIT_ID_ELSEWHERE', device_id: 'LPL100001' });
+      expect(row('LPL100001')).toMatchObject({ hwid: 'HWFIRST', status: 'verified' });
+    });
 
-  it('a re-run push test that fails is a FAIL at push_test for the locked unit too', async () => {
-    const u = await unit({ hwid: 'HWRETESTF' }); // no push hook: TOKEN answers NOTREADY
-    expect((await flash(u.port)).json.result).toBe('PASS');
-    const r = await flash(u.port, '--push-test');
-    expect(r.code).toBe(1);
-    expect(r.json).toMatchObject({ result: 'FAIL', step: 'push_test', code: 'PUSH_TEST_FAILED', device_id: 'LPL100001', push_test: 'FAIL' });
+    it('--push-test on a locked unit of this product re-runs only the test', async () => {
+      const u = await unit({ hwid: 'HWRETEST', push: wechatPushHook(sim) });
+      expect((await flash(u.port)).json).toMatchObject({ result: 'PASS', device_id: 'LPL100001', push_test: null });
+      const writes = u.lines.filter((l) => l.startsWith('> WRITE')).length;
+      const r = await flash(u.port, '--push-test');
+      expect(r.code).toBe(0);
+      expect(r.json).toMatchObject({ result: 'EXISTING', device_id: 'LPL100001', push_test: 'PASS' });
+      expect(u.lines.filter((l) => l.startsWith('> WRITE')).length).toBe(writes);
+      expect(withCtx((ctx) => ctx.db.prepare('SELECT COUNT(*) AS n FROM devices').get())).toEqual({ n: 1 });
+      expect(withCtx((ctx) => ctx.db.prepare('SELECT result FROM unit_tests').all())).toEqual([{ result: 'PASS' }]);
+    });
+
+    it('a re-run push test that fails is a FAIL at push_test for the locked unit too', async () => {
+      const u = await unit({ hwid: 'HWRETESTF' }); // no push hook: TOKEN answers NOTREADY
+      expect((await flash(u.port)).json.result).toBe('PASS');
+      const r = await flash(u.port, '--push-test');
+      expect(r.code).toBe(1);
+      expect(r.json).toMatchObject({ result: 'FAIL', step: 'push_test', code: 'PUSH_TEST_FAILED', device_id: 'LPL100001', push_test: 'FAIL' });
+    });
   });
 });
 

@@ -9,7 +9,8 @@ import { tmpDir } from '../helpers/tmp.js';
 
 // Simulation mode on a station with nothing installed beyond npm install (Windows has no
 // socat): the app service runs in this process with PATH holding only node, and the line
-// still provisions its simulated units, takes a placed one, and finds them again after a restart.
+// still provisions its simulated units, takes a placed one, finds them again after a restart,
+// and provisions the simulated Android unit through its in-process ADB server.
 
 let noSocat: ReturnType<typeof pathWithoutSocat>;
 let savedPath: string | undefined;
@@ -70,6 +71,20 @@ describe('simulation without socat', () => {
     expect(again.map((u) => u.result)).toEqual(['EXISTING', 'EXISTING']);
     const onNow = new Set([placed.hwid, units.find((u) => u.slot === '2')!.hwid]);
     expect(new Set(again.map((u) => u.hwid))).toEqual(onNow);
+    await ok('line.stop');
+
+    // The simulated Android unit: offered by the port picker as an ADB device (its own simulated
+    // ADB server on loopback, no adb binary), made a slot by its USB port, provisioned over ADB.
+    const android = (await ok('ports.list')).find((p: { source: string }) => p.source === 'adb');
+    expect(android).toMatchObject({ path: 'adb:SIMWMPF0001', location: '1-1', adb: { serial: 'SIMWMPF0001', state: 'device', usb: '1-1' } });
+    const slots = state.slots.map((x: { name: string; spec: string; baud: number }) => ({ name: x.name, spec: x.spec, baud: x.baud }));
+    await ok('slots.set', { slots: [...slots, { name: 'A', spec: 'adbusb:1-1', baud: 115200 }] });
+    await ok('line.start');
+    await until(() => units.some((u) => u.slot === 'A'), 20_000, 'the Android unit');
+    expect(units.find((u) => u.slot === 'A')).toMatchObject({ result: 'PASS', port: 'adbusb:1-1' });
+    const next = await ok('sim.placeUnit', { slot: 'A' });
+    await until(() => units.filter((u) => u.slot === 'A').length >= 2, 20_000, 'the next Android unit');
+    expect(units.filter((u) => u.slot === 'A')[1]).toMatchObject({ result: 'PASS', hwid: next.hwid });
     await ok('line.stop');
   }, 60_000);
 });

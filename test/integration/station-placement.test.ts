@@ -57,7 +57,7 @@ function station(specs: string[], o: Partial<StationOptions> = {}) {
 
 describe('one placement, one result', () => {
   it('a unit that loses or garbles poll answers once locked is reported once, however long it stays', async () => {
-    const a = fx.make('ttyA');
+    const a = await fx.make('ttyA');
     await a.insert({ hwid: 'HWLOSSY00001', fault: 'lossy' });
     const s = station([a.path]);
     await until(() => s.units(a.path)[0], 10_000, 'the first result');
@@ -69,7 +69,7 @@ describe('one placement, one result', () => {
   });
 
   it('a unit whose hwid changes at every answer is one FAIL UNIT_CHANGED, then nothing until it leaves', async () => {
-    const a = fx.make('ttyA');
+    const a = await fx.make('ttyA');
     const dev = await a.insert({ hwid: 'HWFLICKER', fault: 'flicker' });
     const s = station([a.path]);
     const first = await until(() => s.units(a.path)[0], 10_000, 'the first result');
@@ -88,7 +88,7 @@ describe('one placement, one result', () => {
   });
 
   it('after a PASS, a unit taken off ends the placement; a new unit that never answers starts nothing', async () => {
-    const a = fx.make('ttyA');
+    const a = await fx.make('ttyA');
     await a.insert({ hwid: 'HWFIRST00001' });
     const s = station([a.path]);
     await until(() => s.units(a.path)[0], 10_000, 'the first result');
@@ -102,8 +102,8 @@ describe('one placement, one result', () => {
 
 describe('one stop for all ports', () => {
   it("one port's loop failing stops the others: runStation rejects with its error once every loop has ended and let go of its port", async () => {
-    const a = fx.make('ttyA');
-    const b = fx.make('ttyB');
+    const a = await fx.make('ttyA');
+    const b = await fx.make('ttyB');
     await a.plug(); // an empty fixture: polls for ever
     await b.insert({ hwid: 'HWBOOM000001' });
     const boom = new Error('the screen went away');
@@ -123,7 +123,7 @@ describe('one stop for all ports', () => {
 
 describe('timeouts follow the link', () => {
   it.each([1200, 9600, 115200])('flash passes with a unit answering at %i baud', { timeout: 60_000 }, async (baud) => {
-    const a = fx.make(`tty${baud}`);
+    const a = await fx.make(`tty${baud}`);
     const dev = await a.insert({ hwid: `HWBAUD${baud}`, baud, commitMs: 100 });
     const r = await cli(['flash', '--port', a.path, '--product', String(pid), '--baud', String(baud), '--allowance-ms', '200', '--json'], env);
     expect(r.json).toMatchObject({ result: 'PASS', device_id: 'LPL100001' });
@@ -131,7 +131,7 @@ describe('timeouts follow the link', () => {
   });
 
   it('a COMMIT slower than the commit allowance fails at commit; given the time, the same unit passes', async () => {
-    const a = fx.make('ttySLOW');
+    const a = await fx.make('ttySLOW');
     await a.insert({ hwid: 'HWSLOWCOMMIT', commitMs: 1500 });
     const quick = await cli(['flash', '--port', a.path, '--product', String(pid), '--commit-ms', '300', '--json'], env);
     expect(quick.json).toMatchObject({ result: 'FAIL', step: 'commit', code: 'DEVICE_NO_ANSWER' });

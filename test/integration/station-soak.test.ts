@@ -3,12 +3,17 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parsePublicKeyPem, verifyDeviceId } from '../../main/core/keys/ecdsa.js';
 import { startWechatSim, type WechatSim } from '../../main/core/sim/wechat-sim.js';
+import { startSimAdbServer, type SimAdbServer } from '../../main/core/sim/adb/index.js';
+import { parseTcpSpec } from '../../main/core/serial/tcp-link.js';
 import { cli } from '../helpers/cli.js';
 import { integrity, prng, repeated, simEnv, sleep, startCli, withLedger, type Child } from '../helpers/crash.js';
 import { tmpDir } from '../helpers/tmp.js';
+import { TRANSPORTS } from '../helpers/transports.js';
 
-// The line, crashed, on a fast line: four fixtures (`wxprov sim device --units --swap-after
-// confirm`, real processes on socat ptys) each feed 8 blank units to one `wxprov station` on
+// The line, crashed, on a fast line, over each transport: four fixtures (`wxprov sim device
+// --units --swap-after confirm`, real processes on socat ptys; or on TCP, `--tcp`, as networked
+// jigs; or the same TCP units as Android devices behind the simulated ADB server in this
+// process, two slots by `adb:<serial>` and two by `adbusb:<usb path>`) each feed 8 blank units to one `wxprov station` on
 // four ports, with the WeChat simulator in this process. A fixture takes a unit off the
 // moment it has answered the HELLO that confirms it locked — as an operator who does not
 // wait does — so a station killed between COMMIT and its record never sees that unit again.
@@ -61,10 +66,13 @@ interface Row {
 }
 
 let sim: WechatSim;
+let adb: SimAdbServer;
 beforeAll(async () => {
   sim = await startWechatSim();
+  adb = await startSimAdbServer();
 });
 afterAll(async () => {
+  await adb?.close();
   await sim?.close();
 });
 
@@ -82,12 +90,18 @@ function waitFor(c: Child, pred: () => boolean, capMs: number): Promise<boolean 
   });
 }
 
-describe('station killed with SIGKILL while fixtures feed units', () => {
+describe.each(TRANSPORTS)('station killed with SIGKILL while fixtures feed units, over %s', (transport) => {
   it('every unit holding an identity is registered after one sync and is its ledger row; no id twice, none burned', { timeout: 240_000 }, async () => {
     const started = Date.now();
     const log: string[] = [];
     const home = tmpDir('wxprov-soak-');
-    const env = { ...simEnv(sim, home), WXPROV_KEY_PASSPHRASE: 'soak passphrase', WXPROV_OPERATOR: 'soak' };
+    const env = {
+      ...simEnv(sim, home),
+      WXPROV_KEY_PASSPHRASE: 'soak passphrase',
+      WXPROV_OPERATOR: 'soak',
+      ANDROID_ADB_SERVER_ADDRESS: '127.0.0.1',
+      ANDROID_ADB_SERVER_PORT: String(adb.port),
+    };
 
     // ── the product, its key, the station code and an id template ─────────────
     const p = await cli(['product', 'create', '--en', 'Soak', '--zh', '浸泡', '--default-name', 'soak', '--model', 'SOAK-1', '--json'], env);
@@ -103,10 +117,13 @@ describe('station killed with SIGKILL while fixtures feed units', () => {
     }
 
     // ── four fixtures, each a stream of 8 units on a pty ─────────────────────
-    const links = Array.from({ length: PORTS }, (_, i) => path.join(home, `ttySOAK${i + 1}`));
+    const ptys = Array.from({ length: PORTS }, (_, i) => path.join(home, `ttySOAK${i + 1}`));
     const dirs = Array.from({ length: PORTS }, (_, i) => path.join(home, `units${i + 1}`));
-    const sims = links.map((link, i) =>
-      startCli(['sim', 'device', '--link', link, '--units', String(UNITS), '--state-dir', dirs[i], '--hwid', `P${i + 1}U`, '--commit-ms', '20', '--swap-after', 'confirm'], {}),
+    const sims = ptys.map((link, i) =>
+      startCli(
+        ['sim', 'device', ...(transport === 'pty' ? ['--link', link] : ['--tcp', '127.0.0.1:0']), '--units', String(UNITS), '--state-dir', dirs[i], '--hwid', `P${i + 1}U`, '--commit-ms', '20', '--swap-after', 'confirm'],
+        {},
+      ),
     );
     // Every fixture log line and every station start and kill, timed, to tell what happened to a unit.
     const timeline: { t: number; what: string }[] = [];
@@ -122,6 +139,17 @@ describe('station killed with SIGKILL while fixtures feed units', () => {
       const up = await waitFor(s, () => s.stdout().includes('\n'), 30_000);
       expect(up, `sim device did not start: ${s.stderr()}`).toBe(true);
     }
+    // The first line a fixture prints is where the station finds it: a pty path, or `tcp:<host>:<port>`.
+    const printed = sims.map((x) => x.stdout().split('\n')[0]);
+    const links =
+      transport === 'pty'
+        ? ptys
+        : transport === 'tcp'
+          ? printed
+          : printed.map((spec, i) => {
+              adb.addDevice({ serial: `SOAK${i + 1}`, usb: `2-${i + 1}`, model: 'SoakPad', unit: parseTcpSpec(spec) });
+              return i % 2 === 0 ? `adb:SOAK${i + 1}` : `adbusb:2-${i + 1}`;
+            });
     log.push(`setup ${Date.now() - started} ms`);
 
     const stationArgv = ['station', ...links.flatMap((l) => ['--port', l]), '--product', String(pid), '--json'];
@@ -180,6 +208,7 @@ describe('station killed with SIGKILL while fixtures feed units', () => {
     log.push(`final run: ${Date.now() - finalStart} ms, exit ${exit.code ?? exit.signal}, unit lines ${unitLines(last)}`);
     for (const s of sims) s.child.kill('SIGINT');
     await Promise.all(sims.map((s) => s.exited));
+    if (transport === 'adb') for (let i = 0; i < PORTS; i++) adb.removeDevice(`SOAK${i + 1}`);
 
     // ── what the units hold ──────────────────────────────────────────────────
     const units: UnitFile[] = dirs.flatMap((d) =>

@@ -4,18 +4,21 @@ import { WxError } from '../errors/wx-error.js';
 import type { Link } from '../serial/link.js';
 import { memoryPort, type MemoryPort } from '../serial/memory-port.js';
 import type { PortInfo } from '../serial/ports.js';
-import { openSerialLink } from '../serial/serial-link.js';
+import { openLink } from '../serial/open-link.js';
 import { SimDevice, wechatPushHook, type DeviceFault } from '../sim/device/index.js';
+import { simAndroidPort, SIM_ANDROID } from './sim-android.js';
 import { startWechatSim, type WechatSim } from '../sim/wechat-sim.js';
 
 /** How a simulated fixture's port is named in a slot: `sim:1`. */
 export const SIM_PORT_PREFIX = 'sim:';
 
-/** One fixture slot of the simulated line: an in-process port and the unit on it. */
+/** One fixture slot of the simulated line: an in-process port (or the simulated Android unit's, sim-android.ts) and the unit on it. */
 interface SimFixture {
   name: string;
-  port: MemoryPort;
+  port: Pick<MemoryPort, 'path' | 'unit' | 'open' | 'close'>;
   unit?: SimDevice;
+  /** Offered in the port list, not one of the slots the line starts with. */
+  extra?: boolean;
 }
 
 export interface SimWorldOptions {
@@ -23,7 +26,7 @@ export interface SimWorldOptions {
   slots?: string[];
   /** How long a simulated COMMIT takes; 50 ms. */
   commitMs?: number;
-  /** Opens a slot that is not a simulated fixture (a real adapter used in simulation); serialport by default. */
+  /** Opens a slot that is not a simulated fixture (a real adapter, a jig or an Android unit used in simulation); open-link.ts by default. */
   openSerial?: (path: string, baud: number) => Promise<Link>;
 }
 
@@ -53,8 +56,9 @@ export class SimWorld {
     fs.rmSync(dir, { recursive: true, force: true });
     fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
     const sim = await startWechatSim();
-    const world = new SimWorld(sim, dir, o.slots ?? ['1', '2'], o.commitMs ?? 50, o.openSerial ?? openSerialLink);
+    const world = new SimWorld(sim, dir, o.slots ?? ['1', '2'], o.commitMs ?? 50, o.openSerial ?? openLink);
     try {
+      world.fixtures.push({ name: SIM_ANDROID.slot, port: await simAndroidPort(), extra: true });
       for (const f of world.fixtures) await world.place(f);
     } catch (e) {
       await world.close();
@@ -65,25 +69,35 @@ export class SimWorld {
 
   /** The slots the line starts with, one per fixture. */
   slots(): Slot[] {
-    return this.fixtures.map((f) => ({ name: f.name, spec: f.port.path, baud: 115200 }));
+    return this.fixtures.filter((f) => !f.extra).map((f) => ({ name: f.name, spec: f.port.path, baud: 115200 }));
   }
 
-  /** The fixtures' ports, as the port list shows them. */
+  /** The fixtures' ports, as the port list shows them: the slots', and an Android unit on a simulated ADB server to add as a slot. */
   ports(): PortInfo[] {
-    return this.fixtures.map((f) => ({ path: f.port.path, manufacturer: `simulated slot ${f.name}`, source: 'given' as const }));
+    return this.fixtures.map((f) =>
+      f.extra
+        ? { path: f.port.path, location: SIM_ANDROID.usb, manufacturer: SIM_ANDROID.model, source: 'adb' as const, adb: { serial: SIM_ANDROID.serial, state: 'device', usb: SIM_ANDROID.usb, model: SIM_ANDROID.model } }
+        : { path: f.port.path, manufacturer: `simulated slot ${f.name}`, source: 'given' as const },
+    );
+  }
+
+  /** A slot's fixture: by the slot's name, or by the port its spec names (a slot made from the port list). */
+  private fixtureOf(slot: string, spec?: string): SimFixture | undefined {
+    const port = spec === `adbusb:${SIM_ANDROID.usb}` ? `adb:${SIM_ANDROID.serial}` : spec;
+    return this.fixtures.find((x) => x.name === slot) ?? this.fixtures.find((x) => x.port.path === port);
   }
 
   /** The station's `open`: a fixture's port for `sim:<slot>`, any other path as a serial port. */
   openPort(path: string, baud: number): Promise<Link> {
-    const f = this.fixtures.find((x) => x.port.path === path);
+    const f = this.fixtureOf('', path);
     if (f) return f.port.open();
     if (path.startsWith(SIM_PORT_PREFIX)) return Promise.reject(new WxError('PORT_NOT_FOUND', { port: path }));
     return this.openSerial(path, baud);
   }
 
   /** The operator plugs the next unit: a fresh one (new hwid), with an optional fault. */
-  async placeUnit(slot: string, fault?: DeviceFault): Promise<{ slot: string; hwid: string }> {
-    const f = this.fixtures.find((x) => x.name === slot);
+  async placeUnit(slot: string, fault?: DeviceFault, spec?: string): Promise<{ slot: string; hwid: string }> {
+    const f = this.fixtureOf(slot, spec);
     if (!f) throw new WxError('SLOT_UNKNOWN', { slot, slots: this.fixtures.map((x) => x.name).join(', ') });
     const unit = await this.place(f, fault);
     return { slot, hwid: unit.hwid };

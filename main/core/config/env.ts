@@ -17,6 +17,8 @@ export interface StationEnv {
   tokenMode: TokenMode;
   /** WXPROV_MACHINE_ID: stands in for the OS machine id (tests, cloned disk images); see machine.ts. */
   machineId?: string;
+  /** ANDROID_ADB_SERVER_ADDRESS / _PORT as given: adb's own convention for where its server is (checked when an adb: slot opens, adb/server-address.ts). */
+  adbServer?: { ANDROID_ADB_SERVER_ADDRESS?: string; ANDROID_ADB_SERVER_PORT?: string };
 }
 
 export function readEnv(env: NodeJS.ProcessEnv = process.env): StationEnv {
@@ -33,6 +35,7 @@ export function readEnv(env: NodeJS.ProcessEnv = process.env): StationEnv {
     keyPassphrase: env.WXPROV_KEY_PASSPHRASE || undefined,
     tokenMode: mode,
     machineId: envValue(env, 'WXPROV_MACHINE_ID'),
+    adbServer: { ANDROID_ADB_SERVER_ADDRESS: env.ANDROID_ADB_SERVER_ADDRESS, ANDROID_ADB_SERVER_PORT: env.ANDROID_ADB_SERVER_PORT },
   };
 }
 

@@ -15,9 +15,12 @@ export interface PortInfo {
   /**
    * Where it came from: serialport's list, our own scan of /dev and sysfs, a symlink to a tty
    * (/dev/serial/by-id, /dev/serial/by-path, /dev/<name>), a pseudo-terminal (/dev/pts/N), or a
-   * path given before (a slot, a recent one, a simulated unit).
+   * path given before (a slot, a recent one, a simulated unit); or an Android unit on the ADB
+   * server (adb/adb-ports.ts).
    */
-  source: 'serialport' | 'scan' | 'link' | 'pty' | 'given';
+  source: 'serialport' | 'scan' | 'link' | 'pty' | 'given' | 'adb';
+  /** An Android unit: its ADB serial, state (`device` is ready), USB port path and model. */
+  adb?: { serial: string; state: string; usb?: string; model?: string };
 }
 
 export interface PortDeps {

@@ -4,10 +4,9 @@ import { field } from './frame.js';
 import { HostConn } from './host-conn.js';
 import type { Link } from './link.js';
 import { DEFAULT_PLACEMENT_POLLS, PlacementTracker } from './placement.js';
-import { resolvePort } from './ports.js';
 import { preflight, type LineReady } from './preflight.js';
 import { provisionUnit, type ProvisionEvent, type ProvisionRequest, type UnitResult } from './provision.js';
-import { openSerialLink } from './serial-link.js';
+import { checkPortSpec, isStreamSpec, openLink, type LinkOpener } from './open-link.js';
 import { DEFAULT_LINK_TIMING, type LinkTiming } from './timing.js';
 
 export interface SlotCounters {
@@ -28,7 +27,7 @@ export type StationEvent =
   | { type: 'log'; port: string; text: string };
 
 export interface StationPort {
-  /** A path, or `sn:<serial>` / `loc:<location>` (see ports.ts). */
+  /** A path, `sn:<serial>` / `loc:<location>` (see ports.ts), `tcp:<host>:<port>`, `adb:<serial>` or `adbusb:<usb path>` (open-link.ts). */
   spec: string;
   baud?: number;
   /** The unit's processing allowance per answer, on top of the wire time (timing.ts). */
@@ -56,7 +55,8 @@ export interface StationOptions extends Omit<ProvisionRequest, 'device_id' | 'hw
   /** What preflight found, when the caller already ran it (the app, to answer Start with its error). */
   ready?: LineReady;
   signal?: AbortSignal;
-  open?: (path: string, baud: number) => Promise<Link>;
+  /** Opens a slot's port from its spec (open-link.ts by default; simulation's in-process fixtures). */
+  open?: LinkOpener;
   onEvent?: (e: StationEvent) => void;
 }
 
@@ -72,7 +72,9 @@ const sleep = (ms: number, signal?: AbortSignal) =>
 /** One port's timing: the port's own settings, else the station's, else the defaults. */
 export function portTiming(p: StationPort, o: Pick<StationOptions, 'timing'>): LinkTiming {
   const t = { ...DEFAULT_LINK_TIMING, ...o.timing };
-  return { ...t, baud: p.baud ?? t.baud, allowanceMs: p.allowanceMs ?? t.allowanceMs, commitMs: p.commitMs ?? t.commitMs };
+  // Over TCP and ADB there is no baud rate: an answer's timeout is the unit's allowance alone (PROTOCOL.md, "Transports").
+  const baud = isStreamSpec(p.spec) ? Number.POSITIVE_INFINITY : (p.baud ?? t.baud);
+  return { ...t, baud, allowanceMs: p.allowanceMs ?? t.allowanceMs, commitMs: p.commitMs ?? t.commitMs };
 }
 
 /**
@@ -84,6 +86,7 @@ export function portTiming(p: StationPort, o: Pick<StationOptions, 'timing'>): L
  * every loop has ended.
  */
 export async function runStation(ctx: CoreContext, ports: StationPort[], o: StationOptions): Promise<{ units: UnitResult[]; counters: SlotCounters[] }> {
+  for (const p of ports) checkPortSpec(p.spec);
   const counters = ports.map((p): SlotCounters => ({ port: p.spec, pass: 0, fail: 0, existing: 0, pass_rate: null }));
   if (o.signal?.aborted) return { units: [], counters };
   const ready = o.ready ?? (await preflight(ctx, o.product_id, o.key_version));
@@ -113,8 +116,7 @@ export async function runStation(ctx: CoreContext, ports: StationPort[], o: Stat
       emit({ type: 'port', port: p.spec, state: 'opening' });
       let conn: HostConn;
       try {
-        const path = await resolvePort(p.spec);
-        conn = new HostConn(await (o.open ?? openSerialLink)(path, timing.baud), timing);
+        conn = new HostConn(await (o.open ?? ((spec, baud) => openLink(spec, baud, ctx.env.adbServer)))(p.spec, timing.baud), timing);
       } catch (e) {
         emit({ type: 'port', port: p.spec, state: 'lost', error: toPayload(e) });
         portGone();

@@ -10,6 +10,7 @@ export function lineHandlers(core: AppCore): Pick<Handlers, Names> {
     'line.stop': () => core.line.stop(),
     'line.status': () => core.line.status(),
     'line.scan': ({ sn }) => core.line.scan(sn),
-    'sim.placeUnit': ({ slot, fault }) => core.runtimeFor('simulation').world!.placeUnit(slot, fault),
+    'sim.placeUnit': ({ slot, fault }) =>
+      core.runtimeFor('simulation').world!.placeUnit(slot, fault, core.slots().find((s) => s.name === slot)?.spec),
   };
 }

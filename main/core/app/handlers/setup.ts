@@ -9,6 +9,7 @@ import { parseTemplate, renderTemplate } from '../../registry/template.js';
 import { storeApiBase } from '../api-base-setting.js';
 import type { AppCore } from '../app-core.js';
 import { rememberPorts } from '../recent-ports.js';
+import { checkPortSpec } from '../../serial/open-link.js';
 
 type Names =
   | 'app.setApiBase'
@@ -39,6 +40,7 @@ function checkSlots(slots: Slot[]): void {
   slots.forEach((s, i) => {
     if (names.has(s.name)) throw new WxError('INPUT_INVALID', { field: `slots.${i}.name`, detail: `"${s.name}" is used twice`, allowed: 'a different name per slot' });
     if (specs.has(s.spec)) throw new WxError('INPUT_INVALID', { field: `slots.${i}.spec`, detail: `"${s.spec}" is used twice`, allowed: 'a different port per slot' });
+    checkPortSpec(s.spec, `slots.${i}.spec`);
     names.add(s.name);
     specs.add(s.spec);
   });

@@ -2,6 +2,7 @@ import type { Handlers } from '../../../../preload/contract.js';
 import { WxError } from '../../errors/wx-error.js';
 import { PUSH_MSG_MAX_BYTES, utf8Bytes } from '../../ids/validate.js';
 import { KeyService } from '../../keys/key-service.js';
+import { listAdbPorts } from '../../adb/adb-ports.js';
 import { listPorts } from '../../serial/ports.js';
 import type { AppCore } from '../app-core.js';
 import { logFile, tailLog } from '../logs-tail.js';
@@ -30,8 +31,9 @@ export function toolsHandlers(core: AppCore): Pick<Handlers, Names> {
     'ports.list': async () => {
       const simulated = safeWorld(core)?.ports() ?? [];
       const given = [...core.slots().map((s) => s.spec), ...recentPorts(core.kv)];
-      const listed = await listPorts({ given });
-      return [...simulated, ...listed.filter((p) => !simulated.some((s) => s.path === p.path))];
+      // Android units on this computer's ADB server too; with none running the list just has none.
+      const [listed, adb] = await Promise.all([listPorts({ given }), listAdbPorts(core.env)]);
+      return [...simulated, ...[...listed, ...adb.ports].filter((p) => !simulated.some((s) => s.path === p.path))];
     },
   };
 }

@@ -21,6 +21,7 @@ const serial = () => import('./serial.js');
 const sync = () => import('./sync.js');
 const sim = () => import('./sim.js');
 const simDevice = () => import('./sim-device.js');
+const simAdb = () => import('./sim-adb.js');
 const demo = () => import('./demo.js');
 const ui = () => import('./ui.js');
 const server = () => import('./server.js');
@@ -65,6 +66,7 @@ export const COMMANDS: readonly CommandEntry[] = [
   lazy(['ports'], serial, 'portsCommand'),
   lazy(['sim', 'wechat'], sim, 'simWechatCommand'),
   lazy(['sim', 'device'], simDevice, 'simDeviceCommand'),
+  lazy(['sim', 'adb'], simAdb, 'simAdbCommand'),
   lazy(['demo'], demo, 'demoCommand'),
   lazy(['ui'], ui, 'uiCommand'),
   lazy(['server'], server, 'serverCommand'),

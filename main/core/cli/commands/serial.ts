@@ -1,12 +1,13 @@
 import { WxError } from '../../errors/wx-error.js';
 import { HostConn } from '../../serial/host-conn.js';
-import { filterPorts, listPorts, resolvePort } from '../../serial/ports.js';
+import { filterPorts, listPorts } from '../../serial/ports.js';
 import { DEFAULT_PLACEMENT_POLLS } from '../../serial/placement.js';
 import { isJoined } from '../../fleet/membership.js';
 import { FleetWorker } from '../../fleet/worker.js';
 import { preflight, type LineReady } from '../../serial/preflight.js';
 import { provisionUnit, type UnitResult } from '../../serial/provision.js';
-import { openSerialLink } from '../../serial/serial-link.js';
+import { listAdbPorts } from '../../adb/adb-ports.js';
+import { openLink } from '../../serial/open-link.js';
 import { portTiming, runStation } from '../../serial/station.js';
 import { DEFAULT_LINK_TIMING } from '../../serial/timing.js';
 import { optInt, optStr, productId, str } from '../args.js';
@@ -81,7 +82,7 @@ export const flashCommand: Command = {
       await fleet?.stop();
       throw e;
     }
-    const link = await openSerialLink(await resolvePort(spec), timing.baud).catch(async (e: unknown) => {
+    const link = await openLink(spec, timing.baud, ctx.env.adbServer).catch(async (e: unknown) => {
       await fleet?.stop();
       throw e;
     });
@@ -167,16 +168,37 @@ export const stationCommand: Command = {
 export const portsCommand: Command = {
   path: ['ports'],
   usage: 'wxprov ports [--vid <hex>] [--pid <hex>] [--json]',
-  summary: 'The serial ports this station sees (path, USB VID/PID, serial number, location)',
+  summary: 'The serial ports this station sees (path, USB VID/PID, serial number, location), and the Android units on ADB (serial, state, USB path, model)',
   options: { ...JSON_OPT, vid: { type: 'string' }, pid: { type: 'string' } },
   async run(v, _p, io) {
-    const ports = filterPorts(await listPorts(), { vid: optStr(v, 'vid'), pid: optStr(v, 'pid') });
-    if (v.json) return void printJson(io.stdout, { ports });
-    if (ports.length === 0) return void io.stdout.write('no serial ports found (USB-serial adapters show up as /dev/ttyUSB*, /dev/ttyACM* or COMn)\n');
-    printTable(
-      io.stdout,
-      ['path', 'vid', 'pid', 'serial', 'manufacturer', 'location'],
-      ports.map((p) => [p.path, p.vendorId, p.productId, p.serialNumber, p.manufacturer, p.location]),
-    );
+    const [serial, adb] = await Promise.all([listPorts(), listAdbPorts(io.env)]);
+    const ports = filterPorts(serial, { vid: optStr(v, 'vid'), pid: optStr(v, 'pid') });
+    const devices = adb.ports.map((p) => ({ ...p.adb!, port: p.path, ...(p.adb!.usb ? { usb_port: `adbusb:${p.adb!.usb}` } : {}) }));
+    if (v.json) return void printJson(io.stdout, { ports: [...ports, ...adb.ports], adb: { server: adb.server, devices, ...(adb.error ? { error: adb.error } : {}) } });
+    if (ports.length === 0) io.stdout.write('no serial ports found (USB-serial adapters show up as /dev/ttyUSB*, /dev/ttyACM* or COMn)\n');
+    else {
+      printTable(
+        io.stdout,
+        ['path', 'vid', 'pid', 'serial', 'manufacturer', 'location'],
+        ports.map((p) => [p.path, p.vendorId, p.productId, p.serialNumber, p.manufacturer, p.location]),
+      );
+    }
+    io.stdout.write('\n');
+    if (adb.error) io.stdout.write(`Android (ADB): no ADB server at ${adb.server} — ${adb.error.message_en}\n`);
+    else if (devices.length === 0) io.stdout.write(`Android (ADB server ${adb.server}): no devices\n`);
+    else {
+      io.stdout.write(`Android (ADB server ${adb.server}):\n`);
+      printTable(
+        io.stdout,
+        ['port', 'serial', 'state', 'usb', 'model'],
+        devices.map((d) => [d.usb_port ?? d.port, d.serial, STATE_NOTE[d.state] ? `${d.state} (${STATE_NOTE[d.state]})` : d.state, d.usb, d.model]),
+      );
+    }
   },
+};
+
+/** What a state other than `device` asks of the engineer. */
+const STATE_NOTE: Record<string, string> = {
+  unauthorized: 'accept the USB debugging (RSA key) prompt on the device',
+  offline: 'not answering: re-plug it or restart adb',
 };

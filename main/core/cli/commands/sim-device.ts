@@ -1,17 +1,19 @@
 import path from 'node:path';
 import { WxError } from '../../errors/wx-error.js';
 import { openPtyPair } from '../../serial/pty.js';
+import { serveUnitOnTcp } from '../../sim/device/tcp-unit-port.js';
 import { DEVICE_FAULTS, HWID_PREFIX_RE, httpPushHook, isDeviceFault, jsonFileStore, memoryStore, SimDevice, SimFixture, SWAP_AFTER, type SwapAfter } from '../../sim/device/index.js';
 import { optInt, optStr, str } from '../args.js';
 import { JSON_OPT, type Command } from '../command.js';
 
 const USAGE =
-  'wxprov sim device --link <path> [--hwid <h>] [--fault noise|badcrc|pull|silent|locked|erase-denied|flash|proto2|lossy|flicker] [--state <file.json>] [--wechat <sim url> --sim-admin <token>] [--commit-ms <n>] [--baud <n>] [--units <n> --state-dir <dir> [--swap-after idle|confirm] [--swap-ms 200] [--gap-ms 700]] [--json]';
+  'wxprov sim device --link <path> | --tcp <host:port> [--hwid <h>] [--fault noise|badcrc|pull|silent|locked|erase-denied|flash|proto2|lossy|flicker] [--state <file.json>] [--wechat <sim url> --sim-admin <token>] [--commit-ms <n>] [--baud <n>] [--units <n> --state-dir <dir> [--swap-after idle|confirm] [--swap-ms 200] [--gap-ms 700]] [--json]';
 const HWID_RE = /^[\x21-\x29\x2b-\x7e]{1,64}$/;
 
 /**
  * A simulated WXP/1 unit on a pseudo-terminal: the station opens --link as it would a USB
- * serial adapter. Every request and answer goes to stderr. With --state the unit's hwid and
+ * serial adapter; or on TCP (--tcp, port 0 picks one), as a networked jig serves its unit: the
+ * station's slot is the `tcp:<host>:<port>` printed first. Every request and answer goes to stderr. With --state the unit's hwid and
  * committed identity survive a restart; with --wechat and --sim-admin its TOKEN and EVENT
  * PUSH go through a running `wxprov sim wechat`. With --baud it is as slow as that UART. With
  * --units it is a fixture on a line: one unit after another (a new blank one, new hwid, its
@@ -21,10 +23,11 @@ const HWID_RE = /^[\x21-\x29\x2b-\x7e]{1,64}$/;
 export const simDeviceCommand: Command = {
   path: ['sim', 'device'],
   usage: USAGE,
-  summary: 'Run a simulated WXP/1 unit on a pseudo-terminal at --link (prints the path first); needs socat',
+  summary: 'Run a simulated WXP/1 unit on a pseudo-terminal at --link (needs socat) or on TCP at --tcp (prints the path or tcp: spec first)',
   options: {
     ...JSON_OPT,
     link: { type: 'string' },
+    tcp: { type: 'string' },
     hwid: { type: 'string' },
     fault: { type: 'string' },
     state: { type: 'string' },
@@ -39,7 +42,10 @@ export const simDeviceCommand: Command = {
     'gap-ms': { type: 'string' },
   },
   async run(v, _p, io) {
-    const link = path.resolve(str(v, 'link', USAGE));
+    const tcp = optStr(v, 'tcp');
+    if (tcp !== undefined && v.link !== undefined) throw new WxError('INPUT_INVALID', { field: '--link | --tcp', detail: 'both given', allowed: 'one of them' });
+    const tcpAt = tcp === undefined ? undefined : parseListen(tcp);
+    const linkPath = tcpAt ? undefined : path.resolve(str(v, 'link', USAGE));
     const fault = optStr(v, 'fault');
     if (fault !== undefined && !isDeviceFault(fault)) throw new WxError('INPUT_INVALID', { field: '--fault', detail: fault, allowed: DEVICE_FAULTS.join(', ') });
     const hwid = optStr(v, 'hwid');
@@ -77,7 +83,9 @@ export const simDeviceCommand: Command = {
 
     const log = (line: string) => void io.stderr.write(line + '\n');
     const push = wechat && adminToken ? httpPushHook({ url: wechat, adminToken, onError: (e) => log(`! push poll failed: ${e.message}`) }) : undefined;
-    const pty = await openPtyPair(link);
+    const pty = tcpAt ? await tcpPort(tcpAt) : await openPtyPair(linkPath!);
+    const link = 'spec' in pty ? pty.spec : pty.path;
+    const how = tcpAt ? "give that as the station's port" : 'open that path as the serial port';
     let device: SimDevice | undefined;
     let fixture: SimFixture | undefined;
     try {
@@ -87,7 +95,7 @@ export const simDeviceCommand: Command = {
         let first = true;
         const onUnit = (u: { hwid: string; index: number }) => {
           if (v.json) io.stdout.write(JSON.stringify({ ...(first ? { link } : {}), hwid: u.hwid, unit: u.index, units, state_dir: dir, fault: fault ?? null }) + '\n');
-          else if (first) io.stdout.write(`${link}\nFixture of ${units} simulated units on ${link}, state files in ${dir}: open that path as the serial port (Ctrl-C to stop)\n`);
+          else if (first) io.stdout.write(`${link}\nFixture of ${units} simulated units on ${link}, state files in ${dir}: ${how} (Ctrl-C to stop)\n`);
           first = false;
         };
         fixture = new SimFixture(pty.link, { units, stateDir: dir, hwidPrefix: hwid, swapAfter: swapAfter as SwapAfter | undefined, swapMs, gapMs, fault, push, log, commitMs, baud, onUnit });
@@ -104,10 +112,11 @@ export const simDeviceCommand: Command = {
         if (v.json) io.stdout.write(JSON.stringify({ link, hwid: device.hwid, fault: fault ?? null }) + '\n');
         else {
           io.stdout.write(`${link}\n`);
-          io.stdout.write(`Simulated unit ${device.hwid}${fault ? ` (fault ${fault})` : ''} on ${link}: open that path as the serial port (Ctrl-C to stop)\n`);
+          io.stdout.write(`Simulated unit ${device.hwid}${fault ? ` (fault ${fault})` : ''} on ${link}: ${how} (Ctrl-C to stop)\n`);
         }
       }
       const gone = new Promise<'gone'>((resolve) => pty.link.onClose(() => resolve('gone')));
+      // A TCP unit's end closes only when this process closes it: it is never 'gone'.
       const why = await Promise.race([io.interrupted.then(() => 'interrupted' as const), gone]);
       if (why === 'gone') throw new WxError('SIM_PTY_FAILED', { link, detail: 'socat exited' });
     } finally {
@@ -118,3 +127,20 @@ export const simDeviceCommand: Command = {
     }
   },
 };
+
+/** `--tcp host:port` (port 0: any free one); an IPv6 host in brackets. */
+function parseListen(text: string): { host: string; port: number } {
+  const m = /^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9_.-]+):(\d{1,5})$/.exec(text);
+  if (!m || Number(m[2]) > 65535) throw new WxError('INPUT_INVALID', { field: '--tcp', detail: text, allowed: '<host>:<port>, e.g. 127.0.0.1:7000 (port 0: any free port)' });
+  return { host: m[1].replace(/^\[|\]$/g, ''), port: Number(m[2]) };
+}
+
+/** The TCP unit port in the pty pair's shape: the unit's Link, and a close. */
+async function tcpPort(at: { host: string; port: number }) {
+  try {
+    const p = await serveUnitOnTcp(at);
+    return { spec: p.spec, link: p.unit, close: () => p.close() };
+  } catch (e) {
+    throw new WxError('INPUT_INVALID', { field: '--tcp', detail: (e as Error).message, allowed: 'a local address and a free port' });
+  }
+}

@@ -13,7 +13,7 @@ import { useLoadedState } from '../../state/app-state';
 import { useBusy } from '../../useBusy';
 
 /** Ports serialport does not list, labelled so the engineer knows what they are. */
-const PORT_KIND: Record<'pty' | 'link' | 'given', MessageKey> = { pty: 'slots.kind.pty', link: 'slots.kind.link', given: 'slots.kind.given' };
+const PORT_KIND: Record<'pty' | 'link' | 'given' | 'adb', MessageKey> = { pty: 'slots.kind.pty', link: 'slots.kind.link', given: 'slots.kind.given', adb: 'slots.kind.adb' };
 
 const BAUDS = [9600, 19200, 38400, 57600, 115200, 230400, 460800, 921600];
 
@@ -100,12 +100,17 @@ export function SlotsStep() {
                 <Space size={4} wrap data-testid={`port-${p.path}`}>
                   <span>{p.path}</span>
                   {p.target && <Typography.Text type="secondary">→ {p.target}</Typography.Text>}
-                  {(p.source === 'pty' || p.source === 'link' || (p.source === 'given' && state.mode === 'real')) && <Tag>{t(PORT_KIND[p.source])}</Tag>}
+                  {(p.source === 'pty' || p.source === 'link' || p.source === 'adb' || (p.source === 'given' && state.mode === 'real')) && <Tag>{t(PORT_KIND[p.source])}</Tag>}
+                  {p.adb && p.adb.state !== 'device' && (
+                    <Tag color="warning" data-testid={`port-adb-state-${p.path}`}>
+                      {p.adb.state === 'unauthorized' ? t('slots.adbUnauthorized') : `${t('slots.adbNotReady')} (${p.adb.state})`}
+                    </Tag>
+                  )}
                 </Space>
               ),
             },
             { title: t('slots.maker'), dataIndex: 'manufacturer', render: (m?: string) => m ?? '—' },
-            { title: t('slots.serial'), dataIndex: 'serialNumber', render: (m?: string) => m ?? '—' },
+            { title: t('slots.serial'), render: (_, p) => p.adb?.serial ?? p.serialNumber ?? '—' },
             { title: t('slots.location'), dataIndex: 'location', render: (m?: string) => m ?? '—' },
             {
               title: t('slots.use'),
@@ -120,7 +125,7 @@ export function SlotsStep() {
                     </Button>
                   )}
                   {p.location && (
-                    <Button size="small" onClick={() => add(`loc:${p.location}`)}>
+                    <Button size="small" data-testid={`port-use-loc-${p.path}`} onClick={() => add(p.adb ? `adbusb:${p.location}` : `loc:${p.location}`)}>
                       {t('slots.byLocation')}
                     </Button>
                   )}

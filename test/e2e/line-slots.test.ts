@@ -3,8 +3,9 @@ import { bridgeValue, closeAll, launchBrowser, startStation, type Browser, type 
 
 // The line screen follows the unit on the fixture: after a PASS the big green result stays
 // only while that unit is on; swapped for a unit that never answers, the tile goes back to
-// waiting and the PASS shrinks to one line. Debian Chromium against the real core through
-// `wxprov ui`, in simulation mode.
+// waiting and the PASS shrinks to one line; the simulated Android unit, picked from the port
+// list, works as a slot. Debian Chromium against the real core through `wxprov ui`, in
+// simulation mode.
 
 let station: Station;
 let browser: Browser;
@@ -58,5 +59,27 @@ describe('the line screen and its slots', () => {
     const [first, second] = (await api('app.state')).slots;
     expect(first.placement_polls).toBeUndefined();
     expect(second).not.toHaveProperty('allowance_ms');
+  });
+
+  it('the port picker offers the simulated Android unit; made a slot by its USB port, it PASSes on its own tile', async () => {
+    const { page } = browser;
+    await page.goto(station.url);
+    await page.getByTestId('nav-setup').click();
+    await page.getByTestId('setup-tab-slots').click();
+    const row = page.getByTestId('port-adb:SIMWMPF0001');
+    await expect.poll(() => row.textContent(), { timeout: 20_000 }).toMatch(/安卓（ADB）|Android \(ADB\)/);
+    await page.getByTestId('port-use-loc-adb:SIMWMPF0001').click();
+    await expect.poll(() => page.getByTestId('slot-spec-2').inputValue()).toBe('adbusb:1-1');
+    // No baud rate for a unit on ADB.
+    expect(await page.getByTestId('slot-baud-2').textContent()).toBe('—');
+    await page.getByTestId('slots-save').click();
+    await expect.poll(async () => (await api('app.state')).slots.map((x: { spec: string }) => x.spec), { timeout: 20_000 }).toEqual(['sim:1', 'sim:2', 'adbusb:1-1']);
+    const name = (await api('app.state')).slots[2].name as string;
+
+    await page.getByTestId('nav-line').click();
+    await api('line.start');
+    const tile = page.getByTestId(`tile-${name}`);
+    await expect.poll(() => tile.getAttribute('data-result'), { timeout: 30_000 }).toBe('PASS');
+    await api('line.stop');
   });
 });

@@ -6,7 +6,8 @@ import { openSerialLink } from '../../main/core/serial/serial-link.js';
 import { DEFAULT_PLACEMENT_POLLS } from '../../main/core/serial/placement.js';
 import { runStation, type SlotCounters, type StationEvent, type StationOptions } from '../../main/core/serial/station.js';
 import type { UnitResult } from '../../main/core/serial/provision.js';
-import { memoryStore } from '../../main/core/sim/device/index.js';
+import { memoryStore, SimDevice } from '../../main/core/sim/device/index.js';
+import { serveUnitOnTcp } from '../../main/core/sim/device/tcp-unit-port.js';
 import { startWechatSim, type WechatSim } from '../../main/core/sim/wechat-sim.js';
 import { cli } from '../helpers/cli.js';
 import { cliRun, fixtures, jsonLines, sleep, until, type Fixture } from '../helpers/station.js';
@@ -460,6 +461,41 @@ describe.each(TRANSPORTS)('over %s', (transport) => {
       }
       expect(warnings.filter((w) => w.name === 'MaxListenersExceededWarning').map((w) => w.message)).toEqual([]);
     });
+  });
+});
+
+describe('adbusb: a slot pinned to a USB port', () => {
+  it('whichever Android unit sits in that port is the slot\'s: one unit re-plugged away, another device in the same port PASSes on the same slot', async () => {
+    const units: { stop(): void }[] = [];
+    const ends: { close(): Promise<void> }[] = [];
+    const androidOn = async (serial: string, usb: string, hwid: string) => {
+      const end = await serveUnitOnTcp();
+      ends.push(end);
+      units.push(await SimDevice.boot(end.unit, { hwid, commitMs: 20 }));
+      adb.addDevice({ serial, usb, model: 'Pad', unit: { host: end.host, port: end.port } });
+    };
+    try {
+      await androidOn('PADONE001', '4-1.1', 'HWPADONE0001');
+      const s = station(['adbusb:4-1.1']);
+      expect((await s.nthUnit('adbusb:4-1.1', 1)).unit).toMatchObject({ result: 'PASS', hwid: 'HWPADONE0001', port: 'adbusb:4-1.1' });
+      // Unplugged: the slot's port is gone (the device left the ADB server's list).
+      const before = s.ports('adbusb:4-1.1').length;
+      adb.removeDevice('PADONE001');
+      await until(() => s.ports('adbusb:4-1.1').slice(before).some((e) => e.state === 'lost' && e.error?.code === 'PORT_NOT_FOUND'), 10_000, 'the slot lost');
+      // Another device, another serial, in the same USB port: the same slot provisions it.
+      await androidOn('PADTWO002', '4-1.1', 'HWPADTWO0002');
+      const u = await s.nthUnit('adbusb:4-1.1', 2);
+      expect(u.unit).toMatchObject({ result: 'PASS', hwid: 'HWPADTWO0002', port: 'adbusb:4-1.1' });
+      expect(u.counters).toEqual(counters('adbusb:4-1.1', 2, 0, 0));
+      // An unauthorized device in the port is reported as such, never provisioned.
+      adb.setState('PADTWO002', 'unauthorized');
+      await until(() => s.ports('adbusb:4-1.1').some((e) => e.state === 'lost' && e.error?.code === 'ADB_UNAUTHORIZED'), 10_000, 'ADB_UNAUTHORIZED');
+      expect(s.units('adbusb:4-1.1')).toHaveLength(2);
+    } finally {
+      for (const serial of ['PADONE001', 'PADTWO002']) adb.removeDevice(serial);
+      for (const u of units) u.stop();
+      for (const e of ends) await e.close();
+    }
   });
 });
 

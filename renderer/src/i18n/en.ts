@@ -210,7 +210,7 @@ export const en = {
   'template.tokens': '{station} station code · {date:YYMMDD} date · {seq:6} 6-digit counter (never repeats) · {hwid} the unit hardware id · {sn} the scanned barcode',
   'template.example': 'Saved. The next device id will look like:',
 
-  'slots.portsTitle': 'Serial ports on this computer',
+  'slots.portsTitle': 'Ports on this computer (serial, and Android units on ADB)',
   'slots.rescan': 'Look again',
   'slots.noPorts': 'No serial ports found: check the USB cable and adapter',
   'slots.path': 'Port',

@@ -208,7 +208,7 @@ export const zhCN = {
   'template.tokens': '{station} 工位编号 · {date:YYMMDD} 日期 · {seq:6} 6 位流水号（不会重复）· {hwid} 设备硬件号 · {sn} 扫描的条码',
   'template.example': '保存成功，下一个设备 ID 会像这样：',
 
-  'slots.portsTitle': '本机串口',
+  'slots.portsTitle': '本机端口（串口和安卓设备）',
   'slots.rescan': '重新查找',
   'slots.noPorts': '没有找到串口：检查 USB 线和转接器',
   'slots.path': '串口',

@@ -1,5 +1,5 @@
 /**
- * Fixture slots: a name per tile and the port behind it (path, sn: or loc:), with its baud
+ * Fixture slots: a name per tile and the port behind it (path, sn:, loc:, tcp:, adb: or adbusb:), with its baud
  * rate; an expanded row holds the engineer's timing for that slot (PROTOCOL.md, "Timing").
  */
 import { DeleteOutlined, PlusOutlined, ReloadOutlined } from '@ant-design/icons';
@@ -174,12 +174,18 @@ export function SlotsStep() {
             },
             {
               title: t('slots.spec'),
-              render: (_, s) => <Input data-testid={`slot-spec-${s.i}`} value={s.spec} maxLength={256} placeholder="/dev/ttyUSB0 · COM3 · sn:A10K1234 · loc:1-1.2" onChange={(e) => change(s.i, { spec: e.target.value })} />,
+              render: (_, s) => <Input data-testid={`slot-spec-${s.i}`} value={s.spec} maxLength={256} placeholder="/dev/ttyUSB0 · COM3 · sn:A10K1234 · loc:1-1.2 · tcp:10.0.0.20:7000 · adbusb:1-1.2" onChange={(e) => change(s.i, { spec: e.target.value })} />,
             },
             {
               title: t('slots.baud'),
               width: 140,
-              render: (_, s) => (
+              // A networked jig or an Android unit has no wire to set a speed for.
+              render: (_, s) =>
+                /^(tcp|adb|adbusb):/.test(s.spec.trim()) ? (
+                  <Typography.Text type="secondary" data-testid={`slot-baud-${s.i}`}>
+                    —
+                  </Typography.Text>
+                ) : (
                 <Select
                   data-testid={`slot-baud-${s.i}`}
                   value={s.baud}
@@ -187,7 +193,7 @@ export function SlotsStep() {
                   options={(BAUDS.includes(s.baud) ? BAUDS : [s.baud, ...BAUDS]).map((b) => ({ value: b, label: String(b) }))}
                   onChange={(b) => change(s.i, { baud: b })}
                 />
-              ),
+                ),
             },
             { title: '', width: 56, render: (_, s) => <Button danger type="text" icon={<DeleteOutlined />} aria-label={t('common.delete')} onClick={() => remove(s.i)} /> },
           ]}

@@ -11,11 +11,12 @@ import { keysSuite } from './keys.js';
 import { registrySuite } from './registry.js';
 import { jsonLine, renderSuite } from './report.js';
 import { serialSuite } from './serial.js';
+import { transportsSuite } from './transports.js';
 import type { BenchSuite } from './suite.js';
 import { nowS } from './timing.js';
 
 /** Add later suites (station) here. */
-const SUITES: BenchSuite[] = [keysSuite(), registrySuite(), serialSuite(), cliSuite(), fleetSuite()];
+const SUITES: BenchSuite[] = [keysSuite(), registrySuite(), serialSuite(), cliSuite(), fleetSuite(), transportsSuite()];
 
 async function main(argv: string[]): Promise<number> {
   if (argv.includes('--list') || argv.includes('--help') || argv.includes('-h')) {

@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import type { CoreContext } from '../context.js';
 import { WxError, toPayload, type ErrorPayload } from '../errors/wx-error.js';
 import { field } from './frame.js';
@@ -93,6 +94,8 @@ export async function runStation(ctx: CoreContext, ports: StationPort[], o: Stat
   const emit = o.onEvent ?? (() => {});
   const units: UnitResult[] = [];
   const stop = new AbortController();
+  // Every slot's exchange in flight listens on this one signal: 32 slots are not a leak.
+  setMaxListeners(Math.max(10, ports.length * 4), stop.signal);
   const onAbort = () => stop.abort();
   o.signal?.addEventListener('abort', onAbort, { once: true });
   let started = 0;

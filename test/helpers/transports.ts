@@ -1,8 +1,12 @@
 import net from 'node:net';
+import { afterAll, beforeAll } from 'vitest';
 import path from 'node:path';
 import type { Link } from '../../main/core/serial/link.js';
 import { openPtyPair } from '../../main/core/serial/pty.js';
+import { startSimAdbServer, type SimAdbServer } from '../../main/core/sim/adb/index.js';
 import { serveUnitOnTcp } from '../../main/core/sim/device/tcp-unit-port.js';
+import { startWechatSim, type WechatSim } from '../../main/core/sim/wechat-sim.js';
+import { setupLine } from './line.js';
 
 // The ways a unit reaches a station, for tests that run the same story over each: a serial
 // port (a real pseudo-terminal through socat), a networked jig (TCP), and an Android unit
@@ -74,4 +78,35 @@ export async function portPlug(transport: Transport, dir: string, name: string, 
 async function tcpEnd(port: number) {
   const u = await serveUnitOnTcp({ host: '127.0.0.1', port });
   return { link: u.unit, port: u.port, held: () => u.connected, close: () => u.close() };
+}
+
+/**
+ * The world a line test over every transport needs, started once per file: the WeChat
+ * simulator and a simulated ADB server. `line()` sets up a fresh station (setupLine) whose
+ * environment names that ADB server — always: with adb's variables unset a station would look
+ * for a real one on 5037.
+ */
+export function transportWorld() {
+  let sim: WechatSim | undefined;
+  let adb: SimAdbServer | undefined;
+  beforeAll(async () => {
+    sim = await startWechatSim();
+    adb = await startSimAdbServer();
+  });
+  afterAll(async () => {
+    await adb?.close();
+    await sim?.close();
+  });
+  return {
+    get sim(): WechatSim {
+      return sim!;
+    },
+    get adb(): SimAdbServer {
+      return adb!;
+    },
+    async line(): Promise<{ env: NodeJS.ProcessEnv; pid: number }> {
+      const { env, pid } = await setupLine(sim!);
+      return { env: { ...env, ANDROID_ADB_SERVER_ADDRESS: '127.0.0.1', ANDROID_ADB_SERVER_PORT: String(adb!.port) }, pid };
+    },
+  };
 }

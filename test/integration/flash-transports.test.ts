@@ -1,36 +1,23 @@
 import os from 'node:os';
 import fs from 'node:fs';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startSimAdbServer, type SimAdbServer } from '../../main/core/sim/adb/index.js';
+import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { SimDevice, memoryStore, wechatPushHook, type SimDeviceOptions } from '../../main/core/sim/device/index.js';
-import { startWechatSim, type WechatSim } from '../../main/core/sim/wechat-sim.js';
 import { createContext } from '../../main/core/context.js';
 import { KeyService } from '../../main/core/keys/key-service.js';
 import { cli } from '../helpers/cli.js';
-import { setupLine } from '../helpers/line.js';
-import { portPlug, TRANSPORTS, type PluggedPort, type Transport } from '../helpers/transports.js';
+import { portPlug, transportWorld, TRANSPORTS, type PluggedPort, type Transport } from '../helpers/transports.js';
 
 // `wxprov flash` against simulated units on real pseudo-terminals (socat), one test per fault;
 // the same tests over a TCP jig and an Android unit behind the simulated ADB server.
 
-let sim: WechatSim;
-let adb: SimAdbServer;
+const world = transportWorld();
 let env: NodeJS.ProcessEnv;
 let pid: number;
 let transport: Transport = 'pty';
 const open: { port: PluggedPort; dev?: SimDevice }[] = [];
 
-beforeAll(async () => {
-  sim = await startWechatSim();
-  adb = await startSimAdbServer();
-});
-afterAll(async () => {
-  await adb.close();
-  await sim.close();
-});
 beforeEach(async () => {
-  ({ env, pid } = await setupLine(sim));
-  env = { ...env, ANDROID_ADB_SERVER_ADDRESS: '127.0.0.1', ANDROID_ADB_SERVER_PORT: String(adb.port) };
+  ({ env, pid } = await world.line());
 });
 afterEach(async () => {
   while (open.length) {
@@ -43,7 +30,7 @@ afterEach(async () => {
 let n = 0;
 const name = () => `wxprov-flash-${process.pid}-${n++}`;
 async function unit(opts: SimDeviceOptions = {}): Promise<{ port: string; dev: SimDevice }> {
-  const plug = await portPlug(transport, os.tmpdir(), name(), adb);
+  const plug = await portPlug(transport, os.tmpdir(), name(), world.adb);
   const port = await plug.plug();
   const dev = await SimDevice.boot(port.link, { commitMs: 20, ...opts });
   open.push({ port, dev });
@@ -81,7 +68,7 @@ describe.each(TRANSPORTS)('over %s', (t) => {
       expect(r.json).toMatchObject({ result: 'PASS', device_id: 'LPL100001', hwid: 'HW0001', port, step: 'record', reason: null });
       expect(dev.state()).toBe('locked');
       const id = dev.identity()!;
-      expect(id).toMatchObject({ host_app_id: sim.appid, product_id: String(pid), key_version: '1', device_id: 'LPL100001' });
+      expect(id).toMatchObject({ host_app_id: world.sim.appid, product_id: String(pid), key_version: '1', device_id: 'LPL100001' });
       const ctx = createContext({ env });
       expect(new KeyService(ctx).verify(pid, id.device_id, id.signature).valid).toBe(true);
       ctx.close();
@@ -170,7 +157,7 @@ describe.each(TRANSPORTS)('over %s', (t) => {
 
     it('a missing port says so, with exit 1', async () => {
       // A pty path nobody made, a jig port nothing listens on, an Android serial the ADB server does not list.
-      const r = await flash(transport === 'pty' ? '/dev/ttyUSB-not-there' : (await portPlug(transport, os.tmpdir(), name(), adb)).spec);
+      const r = await flash(transport === 'pty' ? '/dev/ttyUSB-not-there' : (await portPlug(transport, os.tmpdir(), name(), world.adb)).spec);
       expect(r.code).toBe(1);
       expect(r.stderr).toMatch(/^error PORT_NOT_FOUND/);
     });
@@ -184,14 +171,14 @@ describe.each(TRANSPORTS)('over %s', (t) => {
     });
 
     it('the push test sends a nonce through the platform and waits for the unit to report it', async () => {
-      const { port } = await unit({ push: wechatPushHook(sim) });
+      const { port } = await unit({ push: wechatPushHook(world.sim) });
       const r = await flash(port, '--push-test');
       expect(r.json).toMatchObject({ result: 'PASS', push_test: 'PASS' });
       const ctx = createContext({ env });
       const rows = ctx.db.prepare('SELECT test, result FROM unit_tests').all();
       ctx.close();
       expect(rows).toEqual([{ test: 'push', result: 'PASS' }]);
-      expect(sim.state.pushes.at(-1)!.msg).toMatch(/wxprov_push_test/);
+      expect(world.sim.state.pushes.at(-1)!.msg).toMatch(/wxprov_push_test/);
     });
 
     it('a failed push test is a FAIL at push_test (exit 1); the identity is kept, registered and recorded with the test', async () => {

@@ -1,14 +1,11 @@
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createContext } from '../../main/core/context.js';
 import { KeyService } from '../../main/core/keys/key-service.js';
-import { startSimAdbServer, type SimAdbServer } from '../../main/core/sim/adb/index.js';
 import { SimDevice, memoryStore, wechatPushHook, type Identity, type SimDeviceOptions } from '../../main/core/sim/device/index.js';
-import { startWechatSim, type WechatSim } from '../../main/core/sim/wechat-sim.js';
 import { cli } from '../helpers/cli.js';
-import { setupLine } from '../helpers/line.js';
-import { portPlug, TRANSPORTS, type PluggedPort, type Transport } from '../helpers/transports.js';
+import { portPlug, transportWorld, TRANSPORTS, type PluggedPort, type Transport } from '../helpers/transports.js';
 
 // `wxprov flash` on units that already hold an identity, on real pseudo-terminals (the
 // foreign-identity stories also over TCP and ADB: transports.ts) against
@@ -16,24 +13,14 @@ import { portPlug, TRANSPORTS, type PluggedPort, type Transport } from '../helpe
 // match the ledger and registered, erased ids are voided, and nothing touches a unit before
 // the station knows it can finish it.
 
-let sim: WechatSim;
-let adb: SimAdbServer;
+const world = transportWorld();
 let env: NodeJS.ProcessEnv;
 let pid: number;
 let transport: Transport = 'pty';
 const open: { port: PluggedPort; dev: SimDevice }[] = [];
 
-beforeAll(async () => {
-  sim = await startWechatSim();
-  adb = await startSimAdbServer();
-});
-afterAll(async () => {
-  await adb.close();
-  await sim.close();
-});
 beforeEach(async () => {
-  ({ env, pid } = await setupLine(sim));
-  env = { ...env, ANDROID_ADB_SERVER_ADDRESS: '127.0.0.1', ANDROID_ADB_SERVER_PORT: String(adb.port) };
+  ({ env, pid } = await world.line());
 });
 afterEach(async () => {
   while (open.length) {
@@ -46,7 +33,7 @@ afterEach(async () => {
 let n = 0;
 /** A unit on its own port (a pty, or the transport under test); `identity` is what it already holds (committed, locked). */
 async function unit(opts: SimDeviceOptions & { identity?: Identity } = {}) {
-  const plug = await portPlug(transport, os.tmpdir(), `wxprov-locked-${process.pid}-${n++}`, adb);
+  const plug = await portPlug(transport, os.tmpdir(), `wxprov-locked-${process.pid}-${n++}`, world.adb);
   const port = await plug.plug();
   const { identity, ...rest } = opts;
   const lines: string[] = [];
@@ -68,7 +55,7 @@ function withCtx<T>(f: (ctx: ReturnType<typeof createContext>) => T, e: NodeJS.P
 }
 
 /** An identity of this product signed with its key (as another station of the same product would make). */
-function ours(deviceId: string, host = sim.appid): Identity {
+function ours(deviceId: string, host = world.sim.appid): Identity {
   const signature = withCtx((ctx) => new KeyService(ctx).signer(pid).sign(deviceId));
   return { host_app_id: host, product_id: String(pid), key_version: '1', device_id: deviceId, signature };
 }
@@ -113,7 +100,7 @@ describe.each(TRANSPORTS)('over %s', (t) => {
       expect(r.json).toMatchObject({ result: 'EXISTING', device_id: 'ELSEWHERE01', code: null });
       expect(row('ELSEWHERE01')).toMatchObject({ status: 'verified', station: '', hwid: 'HWELSEWHERE', outbox: 'pending' });
       expect((await cli(['sync', '--json'], env)).code).toBe(0);
-      expect(sim.state.products.get(pid)!.device_ids.has('ELSEWHERE01')).toBe(true);
+      expect(world.sim.state.products.get(pid)!.device_ids.has('ELSEWHERE01')).toBe(true);
     });
 
     it('an id the ledger holds for another hwid is a clone: FAIL UNIT_ID_ELSEWHERE; the first unit keeps its id', async () => {
@@ -127,7 +114,7 @@ describe.each(TRANSPORTS)('over %s', (t) => {
     });
 
     it('--push-test on a locked unit of this product re-runs only the test', async () => {
-      const u = await unit({ hwid: 'HWRETEST', push: wechatPushHook(sim) });
+      const u = await unit({ hwid: 'HWRETEST', push: wechatPushHook(world.sim) });
       expect((await flash(u.port)).json).toMatchObject({ result: 'PASS', device_id: 'LPL100001', push_test: null });
       const writes = u.lines.filter((l) => l.startsWith('> WRITE')).length;
       const r = await flash(u.port, '--push-test');
@@ -159,7 +146,7 @@ describe('void ids', () => {
     expect(row('LPL100003')).toMatchObject({ status: 'verified', outbox: 'pending' });
     const s = await cli(['sync', '--json'], env);
     expect(s.json).toMatchObject({ synced: 1 });
-    expect([...sim.state.products.get(pid)!.device_ids]).toEqual(['LPL100003']);
+    expect([...world.sim.state.products.get(pid)!.device_ids]).toEqual(['LPL100003']);
     // The audit keeps who voided what and why.
     const audit = withCtx((ctx) => ctx.db.prepare("SELECT device_id, to_state, detail FROM audit WHERE to_state = 'void' ORDER BY id").all());
     expect(audit).toEqual([

@@ -1,4 +1,4 @@
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createContext, type CoreContext } from '../../main/core/context.js';
 import { isWxError } from '../../main/core/errors/wx-error.js';
 import type { Link } from '../../main/core/serial/link.js';
@@ -8,12 +8,9 @@ import { runStation, type SlotCounters, type StationEvent, type StationOptions }
 import type { UnitResult } from '../../main/core/serial/provision.js';
 import { memoryStore, SimDevice } from '../../main/core/sim/device/index.js';
 import { serveUnitOnTcp } from '../../main/core/sim/device/tcp-unit-port.js';
-import { startWechatSim, type WechatSim } from '../../main/core/sim/wechat-sim.js';
 import { cli } from '../helpers/cli.js';
 import { cliRun, fixtures, jsonLines, sleep, until, type Fixture } from '../helpers/station.js';
-import { TRANSPORTS } from '../helpers/transports.js';
-import { startSimAdbServer, type SimAdbServer } from '../../main/core/sim/adb/index.js';
-import { setupLine } from '../helpers/line.js';
+import { TRANSPORTS, transportWorld } from '../helpers/transports.js';
 import { tmpDir } from '../helpers/tmp.js';
 
 // The station loop (runStation, `wxprov station`) over real pseudo-terminals (socat), TCP jigs
@@ -26,26 +23,15 @@ const REOPEN_MS = 100;
 /** Longer than the silent polls that end a placement (each a HELLO timing out, then the poll wait), with margin. */
 const SILENT_GAP_MS = (DEFAULT_PLACEMENT_POLLS + 1) * (ANSWER_MS + POLL_MS + 20);
 
-let sim: WechatSim;
-let adb: SimAdbServer;
+const world = transportWorld();
 let env: NodeJS.ProcessEnv;
 let pid: number;
 let ctx: CoreContext;
 let fx: ReturnType<typeof fixtures>;
 const running: { abort: AbortController; done: Promise<unknown> }[] = [];
 
-beforeAll(async () => {
-  sim = await startWechatSim();
-  adb = await startSimAdbServer();
-});
-afterAll(async () => {
-  await adb.close();
-  await sim.close();
-});
 beforeEach(async () => {
-  ({ env, pid } = await setupLine(sim));
-  // adb's own variables, always set: with none, a station would look for a real ADB server.
-  env = { ...env, ANDROID_ADB_SERVER_ADDRESS: '127.0.0.1', ANDROID_ADB_SERVER_PORT: String(adb.port) };
+  ({ env, pid } = await world.line());
   ctx = createContext({ env });
   fx = fixtures(tmpDir('wxprov-station-'));
 });
@@ -118,7 +104,7 @@ async function portIsFree(f: Fixture): Promise<void> {
 
 describe.each(TRANSPORTS)('over %s', (transport) => {
   beforeEach(() => {
-    fx = fixtures(tmpDir('wxprov-station-'), transport, adb);
+    fx = fixtures(tmpDir('wxprov-station-'), transport, world.adb);
   });
 
   describe('runStation', () => {
@@ -472,7 +458,7 @@ describe('adbusb: a slot pinned to a USB port', () => {
       const end = await serveUnitOnTcp();
       ends.push(end);
       units.push(await SimDevice.boot(end.unit, { hwid, commitMs: 20 }));
-      adb.addDevice({ serial, usb, model: 'Pad', unit: { host: end.host, port: end.port } });
+      world.adb.addDevice({ serial, usb, model: 'Pad', unit: { host: end.host, port: end.port } });
     };
     try {
       await androidOn('PADONE001', '4-1.1', 'HWPADONE0001');
@@ -480,7 +466,7 @@ describe('adbusb: a slot pinned to a USB port', () => {
       expect((await s.nthUnit('adbusb:4-1.1', 1)).unit).toMatchObject({ result: 'PASS', hwid: 'HWPADONE0001', port: 'adbusb:4-1.1' });
       // Unplugged: the slot's port is gone (the device left the ADB server's list).
       const before = s.ports('adbusb:4-1.1').length;
-      adb.removeDevice('PADONE001');
+      world.adb.removeDevice('PADONE001');
       await until(() => s.ports('adbusb:4-1.1').slice(before).some((e) => e.state === 'lost' && e.error?.code === 'PORT_NOT_FOUND'), 10_000, 'the slot lost');
       // Another device, another serial, in the same USB port: the same slot provisions it.
       await androidOn('PADTWO002', '4-1.1', 'HWPADTWO0002');
@@ -488,11 +474,11 @@ describe('adbusb: a slot pinned to a USB port', () => {
       expect(u.unit).toMatchObject({ result: 'PASS', hwid: 'HWPADTWO0002', port: 'adbusb:4-1.1' });
       expect(u.counters).toEqual(counters('adbusb:4-1.1', 2, 0, 0));
       // An unauthorized device in the port is reported as such, never provisioned.
-      adb.setState('PADTWO002', 'unauthorized');
+      world.adb.setState('PADTWO002', 'unauthorized');
       await until(() => s.ports('adbusb:4-1.1').some((e) => e.state === 'lost' && e.error?.code === 'ADB_UNAUTHORIZED'), 10_000, 'ADB_UNAUTHORIZED');
       expect(s.units('adbusb:4-1.1')).toHaveLength(2);
     } finally {
-      for (const serial of ['PADONE001', 'PADTWO002']) adb.removeDevice(serial);
+      for (const serial of ['PADONE001', 'PADTWO002']) world.adb.removeDevice(serial);
       for (const u of units) u.stop();
       for (const e of ends) await e.close();
     }

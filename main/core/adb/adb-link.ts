@@ -1,6 +1,7 @@
 import type net from 'node:net';
 import { WxError } from '../errors/wx-error.js';
 import type { Link } from '../serial/link.js';
+import { socketLink } from '../serial/socket-link.js';
 import { AdbClient, type AdbDevice } from './client.js';
 import { AdbFailError } from './protocol.js';
 import { adbServerAddress } from './server-address.js';
@@ -47,66 +48,5 @@ export async function openAdbLink(spec: string, o: { env?: NodeJS.ProcessEnv; cl
     if (e.stage === 'transport') throw new WxError('PORT_NOT_FOUND', { port: spec }, { cause: e });
     throw new WxError('ADB_AGENT_NOT_RUNNING', { port: spec }, { cause: e, retryable: true });
   }
-  return adbSocketLink(spec, socket);
-}
-
-/** The service's stream as a Link: the far end closing or resetting it is PORT_VANISHED, once. */
-export function adbSocketLink(spec: string, socket: net.Socket): Link {
-  const dataCbs = new Set<(chunk: Buffer) => void>();
-  const closeCbs = new Set<(err?: Error) => void>();
-  // Bytes the unit sent before anyone listened (openService's leftovers included) wait for the
-  // first listener, as a serial port's receive buffer would hold them.
-  let early: Buffer[] | null = [];
-  let flushing = false;
-  let closed = false;
-  let ours = false;
-  const fireClose = (err?: Error) => {
-    if (closed) return;
-    closed = true;
-    const why = ours ? undefined : new WxError('PORT_VANISHED', { port: spec }, err ? { cause: err } : undefined);
-    for (const cb of [...closeCbs]) cb(why);
-  };
-  socket.on('data', (chunk: Buffer) => {
-    if (early) early.push(chunk);
-    else for (const cb of [...dataCbs]) cb(chunk);
-  });
-  socket.on('error', (e) => fireClose(e));
-  socket.on('end', () => socket.end());
-  socket.on('close', () => fireClose());
-  socket.resume();
-  return {
-    path: spec,
-    write: (data) =>
-      new Promise((resolve, reject) => {
-        if (closed || socket.destroyed) return reject(new WxError('PORT_VANISHED', { port: spec }));
-        socket.write(Buffer.from(data, 'latin1'), (e) => (e ? reject(new WxError('PORT_VANISHED', { port: spec }, { cause: e })) : resolve()));
-      }),
-    onData(cb) {
-      dataCbs.add(cb);
-      if (early && !flushing) {
-        flushing = true;
-        // Later, not inside the subscribe call; chunks arriving meanwhile join the queue, in order.
-        setImmediate(() => {
-          const held = early ?? [];
-          early = null;
-          for (const c of held) for (const d of [...dataCbs]) d(c);
-        });
-      }
-      return () => void dataCbs.delete(cb);
-    },
-    onClose(cb) {
-      closeCbs.add(cb);
-      return () => void closeCbs.delete(cb);
-    },
-    close: () =>
-      new Promise<void>((resolve) => {
-        ours = true;
-        if (socket.destroyed) {
-          fireClose();
-          return resolve();
-        }
-        socket.once('close', () => resolve());
-        socket.destroy();
-      }),
-  };
+  return socketLink(spec, socket);
 }

@@ -1,9 +1,14 @@
 import net from 'node:net';
 import { WxError } from '../errors/wx-error.js';
 import type { Link } from './link.js';
+import { socketLink } from './socket-link.js';
 
-/** `tcp:<host>:<port>`, host a name, an IPv4 address or a bracketed IPv6 one (`tcp:[::1]:4000`). */
-const TCP_SPEC_RE = /^tcp:(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9_.-]+):(\d{1,5})$/;
+/** `<host>:<port>`, host a name, an IPv4 address or a bracketed IPv6 one (`[::1]:4000`); port 0-65535. */
+export function parseHostPort(text: string): TcpTarget | undefined {
+  const m = /^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9_.-]+):(\d{1,5})$/.exec(text);
+  if (!m || Number(m[2]) > 65535) return undefined;
+  return { host: m[1].replace(/^\[|\]$/g, ''), port: Number(m[2]) };
+}
 
 export const isTcpSpec = (spec: string): boolean => spec.startsWith('tcp:');
 
@@ -12,14 +17,13 @@ export interface TcpTarget {
   port: number;
 }
 
-/** The host and port a `tcp:` slot names; a malformed one is the engineer's typo, said as such. */
+/** The host and port a `tcp:<host>:<port>` slot names; a malformed one is the engineer's typo, said as such. */
 export function parseTcpSpec(spec: string): TcpTarget {
-  const m = TCP_SPEC_RE.exec(spec);
-  const port = m ? Number(m[2]) : 0;
-  if (!m || port < 1 || port > 65535) {
+  const at = isTcpSpec(spec) ? parseHostPort(spec.slice(4)) : undefined;
+  if (!at || at.port < 1) {
     throw new WxError('INPUT_INVALID', { field: 'port', detail: spec, allowed: 'tcp:<host>:<port 1-65535>, e.g. tcp:192.168.1.20:7000 or tcp:[::1]:7000' });
   }
-  return { host: m[1].replace(/^\[|\]$/g, ''), port };
+  return at;
 }
 
 /** How long a jig that does not answer the connection may take: a slot is reopened after it, as a missing serial port is. */
@@ -59,45 +63,4 @@ export function openTcpLink(spec: string, o: { connectTimeoutMs?: number } = {})
       resolve(socketLink(spec, socket));
     });
   });
-}
-
-/** A connected socket as a Link: the far end closing or resetting it is PORT_VANISHED, once. */
-export function socketLink(spec: string, socket: net.Socket): Link {
-  const closeCbs = new Set<(err?: Error) => void>();
-  let closed = false;
-  let ours = false;
-  const fireClose = (err?: Error) => {
-    if (closed) return;
-    closed = true;
-    const why = ours ? undefined : new WxError('PORT_VANISHED', { port: spec }, err ? { cause: err } : undefined);
-    for (const cb of [...closeCbs]) cb(why);
-  };
-  // Keepalive: a jig whose cable is pulled sends no FIN; the OS probes the idle connection.
-  socket.setKeepAlive(true, 5000);
-  socket.on('error', (e) => fireClose(e));
-  socket.on('end', () => socket.end());
-  socket.on('close', () => fireClose());
-  return {
-    path: spec,
-    write: (data) =>
-      new Promise((resolve, reject) => {
-        if (closed || socket.destroyed) return reject(new WxError('PORT_VANISHED', { port: spec }));
-        socket.write(data, 'latin1', (e) => (e ? reject(new WxError('PORT_VANISHED', { port: spec }, { cause: e })) : resolve()));
-      }),
-    onData(cb) {
-      socket.on('data', cb);
-      return () => void socket.off('data', cb);
-    },
-    onClose(cb) {
-      closeCbs.add(cb);
-      return () => void closeCbs.delete(cb);
-    },
-    close: () =>
-      new Promise<void>((resolve) => {
-        if (socket.destroyed) return resolve();
-        ours = true;
-        socket.once('close', () => resolve());
-        socket.destroy();
-      }),
-  };
 }

@@ -1,4 +1,5 @@
 import { WxError } from '../../errors/wx-error.js';
+import { parseHostPort } from '../../serial/tcp-link.js';
 import { startSimAdbServer, type SimAdbDeviceSpec } from '../../sim/adb/index.js';
 import { optInt } from '../args.js';
 import { JSON_OPT, type Command } from '../command.js';
@@ -10,9 +11,11 @@ const DEVICE_ALLOWED = '<serial>=<host:port of a `wxprov sim device --tcp` unit>
 /** `SERIAL=127.0.0.1:7001,usb=1-1.2,model=Pad` → the simulated ADB server's device. */
 export function parseSimAdbDevice(text: string): SimAdbDeviceSpec {
   const [head, ...opts] = text.split(',');
-  const m = /^([A-Za-z0-9._:-]{1,64})=(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9_.-]+):(\d{1,5})$/.exec(head);
-  if (!m || Number(m[3]) > 65535) throw new WxError('INPUT_INVALID', { field: '--device', detail: text, allowed: DEVICE_ALLOWED });
-  const d: SimAdbDeviceSpec = { serial: m[1], unit: { host: m[2].replace(/^\[|\]$/g, ''), port: Number(m[3]) } };
+  const eq = head.indexOf('=');
+  const serial = head.slice(0, eq);
+  const unit = eq > 0 ? parseHostPort(head.slice(eq + 1)) : undefined;
+  if (!unit || unit.port < 1 || !/^[A-Za-z0-9._:-]{1,64}$/.test(serial)) throw new WxError('INPUT_INVALID', { field: '--device', detail: text, allowed: DEVICE_ALLOWED });
+  const d: SimAdbDeviceSpec = { serial, unit };
   for (const o of opts) {
     const [k, v] = o.split('=', 2);
     if (k === 'usb' && v && /^[0-9][0-9.-]*$/.test(v)) d.usb = v;

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { WxError } from '../../errors/wx-error.js';
 import { openPtyPair } from '../../serial/pty.js';
+import { parseHostPort } from '../../serial/tcp-link.js';
 import { serveUnitOnTcp } from '../../sim/device/tcp-unit-port.js';
 import { DEVICE_FAULTS, HWID_PREFIX_RE, httpPushHook, isDeviceFault, jsonFileStore, memoryStore, SimDevice, SimFixture, SWAP_AFTER, type SwapAfter } from '../../sim/device/index.js';
 import { optInt, optStr, str } from '../args.js';
@@ -130,9 +131,9 @@ export const simDeviceCommand: Command = {
 
 /** `--tcp host:port` (port 0: any free one); an IPv6 host in brackets. */
 function parseListen(text: string): { host: string; port: number } {
-  const m = /^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9_.-]+):(\d{1,5})$/.exec(text);
-  if (!m || Number(m[2]) > 65535) throw new WxError('INPUT_INVALID', { field: '--tcp', detail: text, allowed: '<host>:<port>, e.g. 127.0.0.1:7000 (port 0: any free port)' });
-  return { host: m[1].replace(/^\[|\]$/g, ''), port: Number(m[2]) };
+  const at = parseHostPort(text);
+  if (!at) throw new WxError('INPUT_INVALID', { field: '--tcp', detail: text, allowed: '<host>:<port>, e.g. 127.0.0.1:7000 (port 0: any free port)' });
+  return at;
 }
 
 /** The TCP unit port in the pty pair's shape: the unit's Link, and a close. */

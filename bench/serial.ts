@@ -108,20 +108,27 @@ export function unitWireBytes(hwid: string, identity: Identity, fw = DEFAULT_FW)
   return { ...r, total: r.hello + r.write + r.readback + r.commit + r.confirm };
 }
 
-interface StationRun {
-  units: (UnitResult & { endS: number; steps: [string, number][] })[];
+export type TimedUnit = UnitResult & { endS: number; steps: [string, number][] };
+
+export interface StationRun {
+  units: TimedUnit[];
   seconds: number;
   cpuMs: number;
+  /** Ports reported lost (`port: CODE`), and the ports' log lines: what slowed a run down. */
+  lost: string[];
+  logs: string[];
 }
 
-/** runStation in this process over the fixtures' links until `count` units have a result. */
-async function station(ctx: CoreContext, pid: number, fixtures: Fixture[], count: number): Promise<StationRun> {
-  const units: (UnitResult & { endS: number; steps: [string, number][] })[] = [];
+/** runStation in this process over `specs` until `count` units have a result, each unit's steps timed. */
+export async function timedStation(ctx: CoreContext, pid: number, specs: string[], count: number): Promise<StationRun> {
+  const units: TimedUnit[] = [];
   const steps = new Map<string, [string, number][]>();
+  const lost: string[] = [];
+  const logs: string[] = [];
   const cpu0 = process.cpuUsage();
   await runStation(
     ctx,
-    fixtures.map((f) => ({ spec: f.link })),
+    specs.map((spec) => ({ spec })),
     {
       product_id: pid,
       count,
@@ -131,14 +138,25 @@ async function station(ctx: CoreContext, pid: number, fixtures: Fixture[], count
           steps.get(e.port)?.push([e.step, nowS()]);
         }
         if (e.type === 'unit') units.push({ ...e.unit, endS: nowS(), steps: [...(steps.get(e.unit.port) ?? []), ['end', nowS()]] });
+        if (e.type === 'port' && e.state === 'lost') lost.push(`${e.port}: ${e.error?.code}`);
+        if (e.type === 'log') logs.push(`${e.port}: ${e.text}`);
       },
     },
   );
   const cpu = process.cpuUsage(cpu0);
   const start = Math.min(...units.map((u) => u.endS - u.ms / 1000));
   const end = Math.max(...units.map((u) => u.endS));
-  return { units, seconds: end - start, cpuMs: (cpu.user + cpu.system) / 1000 };
+  return { units, seconds: end - start, cpuMs: (cpu.user + cpu.system) / 1000, lost, logs };
 }
+
+/** runStation in this process over the fixtures' links until `count` units have a result. */
+const station = (ctx: CoreContext, pid: number, fixtures: Fixture[], count: number): Promise<StationRun> =>
+  timedStation(
+    ctx,
+    pid,
+    fixtures.map((f) => f.link),
+    count,
+  );
 
 const median = (xs: number[]): number => {
   const s = [...xs].sort((a, b) => a - b);

@@ -9,11 +9,9 @@ import { AdbClient } from '../main/core/adb/client.js';
 import { createContext, type CoreContext } from '../main/core/context.js';
 import { encodeFrame, field, parseLine, type Frame } from '../main/core/serial/frame.js';
 import { LineSplitter } from '../main/core/serial/line-splitter.js';
-import type { UnitResult } from '../main/core/serial/provision.js';
-import { runStation } from '../main/core/serial/station.js';
 import { PRELOCKED_IDENTITY } from '../main/core/sim/device/index.js';
 import { startWechatSim, type WechatSim } from '../main/core/sim/wechat-sim.js';
-import { cli } from './serial.js';
+import { cli, timedStation, type StationRun } from './serial.js';
 import { goal, measure, ratio, type BenchSuite, type Goal, type Metric } from './suite.js';
 import { nowS } from './timing.js';
 
@@ -281,46 +279,12 @@ async function bareRun(u: UnitsProcess, devices: number, units: number): Promise
 
 // ── the station ─────────────────────────────────────────────────────────────
 
-type TimedUnit = UnitResult & { endS: number; steps: [string, number][] };
-
-interface StationRun {
-  units: TimedUnit[];
-  seconds: number;
-  cpuMs: number;
-  lost: string[];
-  logs: string[];
-}
-
-/** runStation in this process over `specs` until `count` units have a result. */
+/** runStation in this process over `specs` until `count` units have a result; every one must PASS. */
 async function stationRun(ctx: CoreContext, pid: number, specs: string[], count: number): Promise<StationRun> {
-  const units: TimedUnit[] = [];
-  const steps = new Map<string, [string, number][]>();
-  const lost: string[] = [];
-  const logs: string[] = [];
-  const cpu0 = process.cpuUsage();
-  await runStation(
-    ctx,
-    specs.map((spec) => ({ spec })),
-    {
-      product_id: pid,
-      count,
-      onEvent: (e) => {
-        if (e.type === 'step') {
-          if (e.step === 'hello') steps.set(e.port, []);
-          steps.get(e.port)?.push([e.step, nowS()]);
-        }
-        if (e.type === 'unit') units.push({ ...e.unit, endS: nowS(), steps: [...(steps.get(e.unit.port) ?? []), ['end', nowS()]] });
-        if (e.type === 'port' && e.state === 'lost') lost.push(`${e.port}: ${e.error?.code}`);
-        if (e.type === 'log') logs.push(`${e.port}: ${e.text}`);
-      },
-    },
-  );
-  const cpu = process.cpuUsage(cpu0);
-  const start = Math.min(...units.map((x) => x.endS - x.ms / 1000));
-  const end = Math.max(...units.map((x) => x.endS));
-  const bad = units.filter((x) => x.result !== 'PASS');
+  const run = await timedStation(ctx, pid, specs, count);
+  const bad = run.units.filter((x) => x.result !== 'PASS');
   if (bad.length) throw new Error(`${bad.length} units did not PASS: ${bad.map((x) => `${x.result} ${x.step} ${x.code}`).join(', ')}`);
-  return { units, seconds: end - start, cpuMs: (cpu.user + cpu.system) / 1000, lost, logs };
+  return run;
 }
 
 /**

@@ -1,14 +1,12 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { parsePublicKeyPem, verifyDeviceId } from '../../main/core/keys/ecdsa.js';
-import { startWechatSim, type WechatSim } from '../../main/core/sim/wechat-sim.js';
-import { startSimAdbServer, type SimAdbServer } from '../../main/core/sim/adb/index.js';
 import { parseTcpSpec } from '../../main/core/serial/tcp-link.js';
 import { cli } from '../helpers/cli.js';
 import { integrity, prng, repeated, simEnv, sleep, startCli, withLedger, type Child } from '../helpers/crash.js';
 import { tmpDir } from '../helpers/tmp.js';
-import { TRANSPORTS } from '../helpers/transports.js';
+import { TRANSPORTS, transportWorld } from '../helpers/transports.js';
 
 // The line, crashed, on a fast line, over each transport: four fixtures (`wxprov sim device
 // --units --swap-after confirm`, real processes on socat ptys; or on TCP, `--tcp`, as networked
@@ -65,16 +63,7 @@ interface Row {
   outbox_state: string | null;
 }
 
-let sim: WechatSim;
-let adb: SimAdbServer;
-beforeAll(async () => {
-  sim = await startWechatSim();
-  adb = await startSimAdbServer();
-});
-afterAll(async () => {
-  await adb?.close();
-  await sim?.close();
-});
+const world = transportWorld();
 
 /** Polls every millisecond until `pred` holds (true), the child exits (false) or `capMs` passes (undefined). */
 function waitFor(c: Child, pred: () => boolean, capMs: number): Promise<boolean | undefined> {
@@ -96,11 +85,11 @@ describe.each(TRANSPORTS)('station killed with SIGKILL while fixtures feed units
     const log: string[] = [];
     const home = tmpDir('wxprov-soak-');
     const env = {
-      ...simEnv(sim, home),
+      ...simEnv(world.sim, home),
       WXPROV_KEY_PASSPHRASE: 'soak passphrase',
       WXPROV_OPERATOR: 'soak',
       ANDROID_ADB_SERVER_ADDRESS: '127.0.0.1',
-      ANDROID_ADB_SERVER_PORT: String(adb.port),
+      ANDROID_ADB_SERVER_PORT: String(world.adb.port),
     };
 
     // ── the product, its key, the station code and an id template ─────────────
@@ -147,7 +136,7 @@ describe.each(TRANSPORTS)('station killed with SIGKILL while fixtures feed units
         : transport === 'tcp'
           ? printed
           : printed.map((spec, i) => {
-              adb.addDevice({ serial: `SOAK${i + 1}`, usb: `2-${i + 1}`, model: 'SoakPad', unit: parseTcpSpec(spec) });
+              world.adb.addDevice({ serial: `SOAK${i + 1}`, usb: `2-${i + 1}`, model: 'SoakPad', unit: parseTcpSpec(spec) });
               return i % 2 === 0 ? `adb:SOAK${i + 1}` : `adbusb:2-${i + 1}`;
             });
     log.push(`setup ${Date.now() - started} ms`);
@@ -208,7 +197,7 @@ describe.each(TRANSPORTS)('station killed with SIGKILL while fixtures feed units
     log.push(`final run: ${Date.now() - finalStart} ms, exit ${exit.code ?? exit.signal}, unit lines ${unitLines(last)}`);
     for (const s of sims) s.child.kill('SIGINT');
     await Promise.all(sims.map((s) => s.exited));
-    if (transport === 'adb') for (let i = 0; i < PORTS; i++) adb.removeDevice(`SOAK${i + 1}`);
+    if (transport === 'adb') for (let i = 0; i < PORTS; i++) world.adb.removeDevice(`SOAK${i + 1}`);
 
     // ── what the units hold ──────────────────────────────────────────────────
     const units: UnitFile[] = dirs.flatMap((d) =>
@@ -254,7 +243,7 @@ describe.each(TRANSPORTS)('station killed with SIGKILL while fixtures feed units
           String(r.key_version) !== id.key_version ||
           String(r.product_id) !== id.product_id ||
           id.product_id !== String(pid) ||
-          id.host_app_id !== sim.appid ||
+          id.host_app_id !== world.sim.appid ||
           !verifyDeviceId(pub, pid, id.device_id, id.signature)
         );
       });
@@ -290,7 +279,7 @@ describe.each(TRANSPORTS)('station killed with SIGKILL while fixtures feed units
     // ── one sync: every unit holding an identity is registered ────────────────
     const synced = await cli(['sync', '--json'], env);
     expect(synced.code, synced.stderr).toBe(0);
-    const registered = new Set(sim.state.products.get(pid)!.device_ids);
+    const registered = new Set(world.sim.state.products.get(pid)!.device_ids);
     const unregistered = units.map((u) => u.identity!.device_id).filter((d) => !registered.has(d));
     log.push(`sync: ${JSON.stringify({ synced: synced.json.synced, failed: synced.json.failed, pending: synced.json.pending, calls: synced.json.calls })}; registered ${registered.size}, units ${units.length}, unregistered ${unregistered.length}`);
     expect(unregistered).toEqual([]);

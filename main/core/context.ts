@@ -68,6 +68,7 @@ export function createContext(o: ContextOptions = {}): CoreContext {
   const env = readEnv(o.env ?? process.env);
   redactor.add(env.appsecret);
   redactor.add(env.keyPassphrase);
+  redactor.add(env.pkcs11Pin);
   const tightened: Tightened[] = [];
   const db = openDb(env.home, undefined, (t) => tightened.push(t), o.nativeBinding);
   const file = fileSink(env.home, { onTightened: (t) => tightened.push(t) });

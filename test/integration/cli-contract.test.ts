@@ -255,7 +255,7 @@ describe('secrets stay secret', () => {
     const { createContext } = await import('../../main/core/context.js');
     const { KeyStore } = await import('../../main/core/keys/key-store.js');
     const ctx = createContext({ env });
-    const der = ctx.sealer().unseal(new KeyStore(ctx.db).get(Number(pid))!.sealed_private_key);
+    const der = ctx.sealer().unseal(new KeyStore(ctx.db).get(Number(pid))!.sealed_private_key!);
     ctx.close();
     const pkcs8Pem = crypto.createPrivateKey({ key: der, format: 'der', type: 'pkcs8' }).export({ type: 'pkcs8', format: 'pem' }).toString();
     const rawScalar = crypto.createPrivateKey({ key: der, format: 'der', type: 'pkcs8' }).export({ format: 'jwk' }).d!;

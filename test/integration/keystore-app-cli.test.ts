@@ -69,7 +69,7 @@ const verifies = (pem: string, pid: number, id: string, sig: string) => crypto.v
 const blobKind = (home: string, pid: number) => {
   const ctx = createContext({ env: { WXPROV_HOME: home } });
   try {
-    return unframe(new KeyStore(ctx.db).get(pid)!.sealed_private_key)?.kind;
+    return unframe(new KeyStore(ctx.db).get(pid)!.sealed_private_key!)?.kind;
   } finally {
     ctx.close();
   }
@@ -138,7 +138,7 @@ describe('a key made in the app signs from the CLI, and the CLI uses the AppSecr
     // Nothing secret in clear in the data dir: not the AppSecret, the passphrase, the private key or the data key.
     const ctx = createContext({ env: { WXPROV_HOME: home, WXPROV_KEY_PASSPHRASE: pass } });
     const dataKey = Buffer.from(ctx.vault().open());
-    const der = ctx.sealer().unseal(new KeyStore(ctx.db).get(p.product_id)!.sealed_private_key);
+    const der = ctx.sealer().unseal(new KeyStore(ctx.db).get(p.product_id)!.sealed_private_key!);
     ctx.close();
     const key = crypto.createPrivateKey({ key: der, format: 'der', type: 'pkcs8' });
     const needles = [Buffer.from(sim.appsecret), Buffer.from(pass), der, Buffer.from(der.toString('base64')), Buffer.from(key.export({ format: 'jwk' }).d!), dataKey, Buffer.from(dataKey.toString('base64'))];

@@ -23,12 +23,12 @@ describe('error texts and their params', () => {
 
   it('gives operators words and engineers the command: the CLI line prints both', () => {
     const p = new WxError('PORT_NOT_FOUND', { port: '/dev/ttyUSB9' }).toPayload();
-    expect(p.hint_zh).toBe('检查 USB 线和转接器（网络治具：网线和电源）是否插好');
-    expect(p.engineer_zh).toBe('用 wxprov ports 查看可用端口');
-    expect(p.engineer_en).toBe('See the ports with wxprov ports');
+    expect(p.hint_zh).toBe('检查 USB 线和转接器是否插好');
+    expect(p.engineer_zh).toBe('用 wxprov ports 查看可用端口；网络治具（tcp:）检查它的网线和电源');
+    expect(p.engineer_en).toBe('See the ports with wxprov ports; for a networked jig (tcp:), check its network cable and power');
     const line = formatErrorLine(p);
-    expect(line).toContain('Check the USB cable and adapter (a networked jig: its network cable and power). See the ports with wxprov ports');
-    expect(line).toContain('检查 USB 线和转接器（网络治具：网线和电源）是否插好。用 wxprov ports 查看可用端口');
+    expect(line).toContain('Check the USB cable and adapter. See the ports with wxprov ports');
+    expect(line).toContain('检查 USB 线和转接器是否插好。用 wxprov ports 查看可用端口');
   });
 
   it('CONFIG_MISSING names the setting to the operator and the variable to the engineer only', () => {

@@ -157,7 +157,7 @@ describe('keys sealed before the key store', () => {
     });
     return home;
   }
-  const blobKind = (ctx: CoreContext) => kindOf(new KeyStore(ctx.db).get(7)!.sealed_private_key);
+  const blobKind = (ctx: CoreContext) => kindOf(new KeyStore(ctx.db).get(7)!.sealed_private_key!);
 
   it('a WXS:pass1: key still signs with its passphrase and is re-sealed WXS:env1: on the way', () => {
     const home = oldDataDir('old passphrase');

@@ -206,4 +206,11 @@ describe('which native modules are tied to an ABI (the installed binaries)', () 
     expect(bin).not.toMatch(/node_register_module_v\d/);
     expect(ABI_BOUND_MODULES.map((m) => m.name)).toEqual(['better-sqlite3']);
   });
+
+  it("pkcs11js (product keys in a hardware token) is N-API too: it loads in Electron as npm built it", () => {
+    const bin = exports(path.join(path.dirname(req.resolve('pkcs11js/package.json')), 'build/Release/pkcs11.node'));
+    expect(bin).toContain('napi_register_module_v1');
+    expect(bin).not.toMatch(/node_register_module_v\d/);
+    expect(ABI_BOUND_MODULES.map((m) => m.name)).not.toContain('pkcs11js');
+  });
 });

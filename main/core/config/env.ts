@@ -17,6 +17,8 @@ export interface StationEnv {
   tokenMode: TokenMode;
   /** WXPROV_MACHINE_ID: stands in for the OS machine id (tests, cloned disk images); see machine.ts. */
   machineId?: string;
+  /** WXPROV_PKCS11_PIN: a hardware token's PIN; when set it wins over the one the key store keeps (keys/pkcs11/pin.ts). */
+  pkcs11Pin?: string;
   /** ANDROID_ADB_SERVER_ADDRESS / _PORT as given: adb's own convention for where its server is (checked when an adb: slot opens, adb/server-address.ts). */
   adbServer?: { ANDROID_ADB_SERVER_ADDRESS?: string; ANDROID_ADB_SERVER_PORT?: string };
 }
@@ -35,6 +37,7 @@ export function readEnv(env: NodeJS.ProcessEnv = process.env): StationEnv {
     keyPassphrase: env.WXPROV_KEY_PASSPHRASE || undefined,
     tokenMode: mode,
     machineId: envValue(env, 'WXPROV_MACHINE_ID'),
+    pkcs11Pin: env.WXPROV_PKCS11_PIN || undefined,
     adbServer: { ANDROID_ADB_SERVER_ADDRESS: env.ANDROID_ADB_SERVER_ADDRESS, ANDROID_ADB_SERVER_PORT: env.ANDROID_ADB_SERVER_PORT },
   };
 }

@@ -15,12 +15,21 @@ import {
 } from './ecdsa.js';
 import { KeyStore, type KeyRow } from './key-store.js';
 import { SignPool, type SignPoolOptions } from './sign-pool.js';
+import { tokenColumns, tokenSignPool, tokenSigner, withTokenSession, type TokenChoice } from './token-keys.js';
 
 export interface KeyResult {
   product_id: number;
   key_version: number;
   public_key_pem: string;
+  /** A key in a hardware token: `pkcs11`, and the token and key `pkcs11` names (a sealed key's answer has neither). */
+  key_store?: 'sealed' | 'pkcs11';
+  pkcs11?: { module: string; token_label: string | null; token_serial: string | null; key_id: string };
 }
+
+const where = (r: Pick<KeyRow, 'key_store' | 'pkcs11_module' | 'pkcs11_token_label' | 'pkcs11_token_serial' | 'pkcs11_key_id'>): Pick<KeyResult, 'key_store' | 'pkcs11'> =>
+  r.key_store === 'pkcs11'
+    ? { key_store: 'pkcs11', pkcs11: { module: r.pkcs11_module!, token_label: r.pkcs11_token_label ?? null, token_serial: r.pkcs11_token_serial ?? null, key_id: r.pkcs11_key_id! } }
+    : {}; // a sealed key's answer stays the three keys it always had
 
 /** A product's key ready to sign with: unsealed once, held in memory only. */
 export interface Signer {
@@ -63,21 +72,19 @@ export class KeyService {
    * registerpubkey, so an answer lost on the way never orphans a registered key: the next
    * run resubmits the same public key instead of minting another.
    */
-  async create(productId: number): Promise<KeyResult> {
-    const sealer = this.ctx.sealer();
+  async create(productId: number, token?: TokenChoice): Promise<KeyResult> {
     const client = this.ctx.wechat();
     let pending = this.keys.pendingRegistration(productId);
     if (!pending) {
-      const pair = generateKeyPair();
+      const made = token ? this.generateInToken(productId, token) : this.generateSealed();
       const row: KeyRow = {
         product_id: productId,
         key_version: null,
-        public_key_pem: publicKeyPem(pair.publicKey),
-        sealed_private_key: sealer.seal(privateKeyDer(pair.privateKey)),
         origin: 'created',
         state: 'registering',
         created_at: this.ctx.now().toISOString(),
         created_by: this.ctx.actor,
+        ...made,
       };
       const rowid = this.ctx.db.transaction(() => {
         this.products.ensureRecorded(productId);
@@ -89,7 +96,49 @@ export class KeyService {
     if (this.keys.get(productId, key_version)) throw new WxError('KEY_VERSION_EXISTS', { product_id: productId, key_version });
     this.keys.activate(pending.rowid, key_version);
     this.ctx.log.info('key.create', { product_id: productId, key_version });
-    return { product_id: productId, key_version, public_key_pem: pending.public_key_pem };
+    return { product_id: productId, key_version, public_key_pem: pending.public_key_pem, ...where(pending) };
+  }
+
+  private generateSealed(): Pick<KeyRow, 'public_key_pem' | 'sealed_private_key'> {
+    const pair = generateKeyPair();
+    return { public_key_pem: publicKeyPem(pair.publicKey), sealed_private_key: this.ctx.sealer().seal(privateKeyDer(pair.privateKey)) };
+  }
+
+  /** A pair made inside the token (sensitive, never extractable); the row records where it is, not what. */
+  private generateInToken(productId: number, token: TokenChoice): Pick<KeyRow, 'public_key_pem' | 'sealed_private_key' | 'key_store' | 'pkcs11_module' | 'pkcs11_token_label' | 'pkcs11_token_serial' | 'pkcs11_key_id'> {
+    return withTokenSession(
+      this.ctx,
+      token,
+      (s) => {
+        const k = s.generateP256(`wxprov product ${productId}`);
+        return { public_key_pem: k.public_key_pem, sealed_private_key: null, ...tokenColumns(s, k.key_id) };
+      },
+      { keygen: true },
+    );
+  }
+
+  /** A key already in a token (found by its label), already registered as key_version: recorded where it is. */
+  importFromToken(productId: number, keyVersion: number, token: TokenChoice, keyLabel: string): KeyResult {
+    if (this.keys.get(productId, keyVersion)) throw new WxError('KEY_VERSION_EXISTS', { product_id: productId, key_version: keyVersion });
+    const found = withTokenSession(this.ctx, token, (s) => {
+      const k = s.findKey({ key_label: keyLabel });
+      return { public_key_pem: k.public_key_pem, ...tokenColumns(s, k.key_id) };
+    });
+    this.ctx.db.transaction(() => {
+      this.products.ensureRecorded(productId);
+      this.keys.insert({
+        product_id: productId,
+        key_version: keyVersion,
+        sealed_private_key: null,
+        origin: 'imported',
+        state: 'active',
+        created_at: this.ctx.now().toISOString(),
+        created_by: this.ctx.actor,
+        ...found,
+      });
+    })();
+    this.ctx.log.info('key.import', { product_id: productId, key_version: keyVersion, key_store: 'pkcs11' });
+    return { product_id: productId, key_version: keyVersion, public_key_pem: found.public_key_pem, ...where(found) };
   }
 
   /** An existing private key (e.g. from the platform's own script), already registered as key_version. */
@@ -139,6 +188,7 @@ export class KeyService {
   private unsealed(productId: number, r: KeyRow): { der: Buffer; key: KeyObject } {
     let der: Buffer | undefined;
     try {
+      if (!r.sealed_private_key) throw new WxError('KEY_UNSEAL_FAILED', { product_id: productId });
       der = this.ctx.sealer().unseal(r.sealed_private_key);
       return { der, key: privateKeyFromDer(der) };
     } catch (e) {
@@ -151,15 +201,20 @@ export class KeyService {
 
   signer(productId: number, keyVersion?: number): Signer {
     const r = this.row(productId, keyVersion);
-    const { der, key: priv } = this.unsealed(productId, r);
-    der.fill(0);
+    let sign: (deviceId: string) => string;
+    if (r.key_store === 'pkcs11') sign = tokenSigner(this.ctx, r, productId);
+    else {
+      const { der, key: priv } = this.unsealed(productId, r);
+      der.fill(0);
+      sign = (deviceId) => signDeviceId(priv, productId, deviceId);
+    }
     return {
       product_id: productId,
       key_version: r.key_version as number,
       sign: (deviceId) => {
         const problem = deviceIdProblem(deviceId);
         if (problem) throw new WxError('INPUT_BAD_DEVICE_ID', { line: 1, detail: problem });
-        return signDeviceId(priv, productId, deviceId);
+        return sign(deviceId);
       },
     };
   }
@@ -170,12 +225,15 @@ export class KeyService {
    */
   batchSigner(productId: number, keyVersion?: number, o: SignPoolOptions = {}): BatchSigner {
     const r = this.row(productId, keyVersion);
-    const { der } = this.unsealed(productId, r);
-    let pool: SignPool;
-    try {
-      pool = new SignPool(der, productId, o);
-    } finally {
-      der.fill(0);
+    let pool: Pick<SignPool, 'size' | 'signChunk' | 'close' | 'closed'> & { liveWorkers?: number };
+    if (r.key_store === 'pkcs11') pool = tokenSignPool(this.ctx, r, productId, o.size);
+    else {
+      const { der } = this.unsealed(productId, r);
+      try {
+        pool = new SignPool(der, productId, o);
+      } finally {
+        der.fill(0);
+      }
     }
     return {
       product_id: productId,
@@ -194,7 +252,7 @@ export class KeyService {
         return pool.closed;
       },
       get liveWorkers() {
-        return pool.liveWorkers;
+        return pool.liveWorkers ?? 0;
       },
     };
   }

@@ -4,18 +4,25 @@ export interface KeyRow {
   product_id: number;
   key_version: number | null;
   public_key_pem: string;
-  sealed_private_key: Buffer;
+  /** The private key sealed under the key store; null for a key in a hardware token. */
+  sealed_private_key: Buffer | null;
   origin: 'created' | 'imported';
   state: 'registering' | 'active';
   created_at: string;
   created_by: string;
+  /** Where the private key is: sealed here, or in a PKCS#11 token (then the pkcs11_* say which, never what). */
+  key_store?: 'sealed' | 'pkcs11';
+  pkcs11_module?: string | null;
+  pkcs11_token_label?: string | null;
+  pkcs11_token_serial?: string | null;
+  pkcs11_key_id?: string | null;
 }
 
 export type KeyInfo = Omit<KeyRow, 'sealed_private_key'>;
 
-const INFO_COLS = 'product_id, key_version, public_key_pem, origin, state, created_at, created_by';
+const INFO_COLS = 'product_id, key_version, public_key_pem, origin, state, created_at, created_by, key_store, pkcs11_module, pkcs11_token_label, pkcs11_token_serial, pkcs11_key_id';
 
-/** Product key pairs; the private half only ever sealed. */
+/** Product key pairs; the private half only ever sealed, or in a hardware token (only where it is recorded). */
 export class KeyStore {
   constructor(private readonly db: Db) {}
 
@@ -23,10 +30,12 @@ export class KeyStore {
     return Number(
       this.db
         .prepare(
-          `INSERT INTO product_keys (product_id, key_version, public_key_pem, sealed_private_key, origin, state, created_at, created_by)
-           VALUES (@product_id, @key_version, @public_key_pem, @sealed_private_key, @origin, @state, @created_at, @created_by)`,
+          `INSERT INTO product_keys (product_id, key_version, public_key_pem, sealed_private_key, origin, state, created_at, created_by,
+             key_store, pkcs11_module, pkcs11_token_label, pkcs11_token_serial, pkcs11_key_id)
+           VALUES (@product_id, @key_version, @public_key_pem, @sealed_private_key, @origin, @state, @created_at, @created_by,
+             @key_store, @pkcs11_module, @pkcs11_token_label, @pkcs11_token_serial, @pkcs11_key_id)`,
         )
-        .run(row).lastInsertRowid,
+        .run({ key_store: 'sealed', pkcs11_module: null, pkcs11_token_label: null, pkcs11_token_serial: null, pkcs11_key_id: null, ...row }).lastInsertRowid,
     );
   }
 

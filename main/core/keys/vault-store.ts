@@ -66,9 +66,9 @@ export class VaultStore {
       .run(name, v.sealed, v.meta, at, by);
   }
 
-  /** Every sealed private key, for re-sealing blobs of the formats from before the key store. */
+  /** Every sealed private key (a key in a token has none), for re-sealing blobs of the formats from before the key store. */
   productKeyBlobs(): { rowid: number; product_id: number; sealed: Buffer }[] {
-    return this.db.prepare('SELECT rowid, product_id, sealed_private_key AS sealed FROM product_keys ORDER BY rowid').all() as {
+    return this.db.prepare('SELECT rowid, product_id, sealed_private_key AS sealed FROM product_keys WHERE sealed_private_key IS NOT NULL ORDER BY rowid').all() as {
       rowid: number;
       product_id: number;
       sealed: Buffer;

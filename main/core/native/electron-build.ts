@@ -6,9 +6,9 @@ import path from 'node:path';
  * The native modules the app loads whose build is tied to one runtime's ABI
  * (NODE_MODULE_VERSION), with the file their build leaves. better-sqlite3 is written against
  * V8 and exports `node_register_module_v<abi>`: Electron's main process refuses the copy npm
- * built for Node. serialport's binding (@serialport/bindings-cpp) is N-API
- * (`napi_register_module_v1`) and loads in either, so it is not here;
- * test/unit/native-electron-build.test.ts checks both on the installed binaries.
+ * built for Node. serialport's binding (@serialport/bindings-cpp) and pkcs11js (product keys
+ * in a hardware token) are N-API (`napi_register_module_v1`) and load in either, so they are
+ * not here; test/unit/native-electron-build.test.ts checks all three on the installed binaries.
  */
 export const ABI_BOUND_MODULES: readonly { name: string; binding: string }[] = [{ name: 'better-sqlite3', binding: 'build/Release/better_sqlite3.node' }];
 

@@ -1,31 +1,63 @@
 import fs from 'node:fs';
 import { WxError } from '../../errors/wx-error.js';
-import { KeyService } from '../../keys/key-service.js';
-import { optInt, productId, str } from '../args.js';
-import { JSON_OPT, type Command } from '../command.js';
+import path from 'node:path';
+import { KeyService, type KeyResult } from '../../keys/key-service.js';
+import type { TokenChoice } from '../../keys/token-keys.js';
+import { optInt, optStr, productId, str } from '../args.js';
+import { JSON_OPT, type Command, type Values } from '../command.js';
 import { printJson, printTable } from '../output.js';
+
+const TOKEN_OPTS = { 'pkcs11-module': { type: 'string' }, 'token-label': { type: 'string' }, 'token-serial': { type: 'string' } } as const;
+
+/** --pkcs11-module with --token-label (or --token-serial): the token a key is made in or found in; none of them: a sealed key. */
+function tokenChoice(v: Values, usage: string): TokenChoice | undefined {
+  const module = optStr(v, 'pkcs11-module');
+  const label = optStr(v, 'token-label');
+  const serial = optStr(v, 'token-serial');
+  if (module === undefined) {
+    if (label !== undefined || serial !== undefined) throw new WxError('INPUT_MISSING', { field: '--pkcs11-module', usage });
+    return undefined;
+  }
+  if (!path.isAbsolute(module)) throw new WxError('INPUT_INVALID', { field: '--pkcs11-module', detail: module, allowed: "the absolute path of the token's PKCS#11 driver, e.g. /usr/lib/softhsm/libsofthsm2.so" });
+  if ((label === undefined) === (serial === undefined)) throw new WxError('INPUT_INVALID', { field: '--token-label | --token-serial', detail: label === undefined ? 'neither given' : 'both given', allowed: 'one of them' });
+  return { module, ...(label !== undefined ? { token_label: label } : { token_serial: serial }) };
+}
+
+const keyLine = (r: KeyResult, done: string) =>
+  `product ${r.product_id}: key_version ${r.key_version} ${done}${r.pkcs11 ? ` (in token ${r.pkcs11.token_label ?? r.pkcs11.token_serial}, key id ${r.pkcs11.key_id}; it never leaves the token)` : ''}\n`;
 
 export const keyCreateCommand: Command = {
   path: ['key', 'create'],
-  usage: 'wxprov key create --product <id> [--json]',
-  summary: 'Generate a P-256 key pair, register the public key, keep the private key sealed',
-  options: { ...JSON_OPT, product: { type: 'string' } },
+  usage: 'wxprov key create --product <id> [--pkcs11-module <path.so> (--token-label <label> | --token-serial <serial>)] [--json]',
+  summary: 'Generate a P-256 key pair (sealed here, or inside a hardware token), register the public key',
+  options: { ...JSON_OPT, ...TOKEN_OPTS, product: { type: 'string' } },
   async run(v, _p, io) {
-    const r = await new KeyService(io.context()).create(productId(v, this.usage));
+    const pid = productId(v, this.usage);
+    const token = tokenChoice(v, this.usage);
+    const r = await new KeyService(io.context()).create(pid, token);
     if (v.json) printJson(io.stdout, r);
-    else io.stdout.write(`product ${r.product_id}: key_version ${r.key_version} registered\n${r.public_key_pem}`);
+    else io.stdout.write(`${keyLine(r, 'registered')}${r.public_key_pem}`);
   },
 };
 
 export const keyImportCommand: Command = {
   path: ['key', 'import'],
-  usage: 'wxprov key import --product <id> --key-version <k> --private-key <file> [--json]',
-  summary: 'Import an existing PEM private key already registered as key_version',
-  options: { ...JSON_OPT, product: { type: 'string' }, 'key-version': { type: 'string' }, 'private-key': { type: 'string' } },
+  usage:
+    'wxprov key import --product <id> --key-version <k> (--private-key <file> | --pkcs11-module <path.so> (--token-label <label> | --token-serial <serial>) --key-label <key label>) [--json]',
+  summary: 'Adopt a key already registered as key_version: a PEM private key (then sealed), or a key in a hardware token',
+  options: { ...JSON_OPT, ...TOKEN_OPTS, product: { type: 'string' }, 'key-version': { type: 'string' }, 'private-key': { type: 'string' }, 'key-label': { type: 'string' } },
   async run(v, _p, io) {
     const pid = productId(v, this.usage);
     const kv = optInt(v, 'key-version', 1);
     if (kv === undefined) throw new WxError('INPUT_MISSING', { field: '--key-version', usage: this.usage });
+    const token = tokenChoice(v, this.usage);
+    if (token) {
+      if (v['private-key'] !== undefined) throw new WxError('INPUT_INVALID', { field: '--private-key | --pkcs11-module', detail: 'both given', allowed: 'one of them' });
+      const r = new KeyService(io.context()).importFromToken(pid, kv, token, str(v, 'key-label', this.usage));
+      if (v.json) printJson(io.stdout, r);
+      else io.stdout.write(keyLine(r, 'recorded'));
+      return;
+    }
     const file = str(v, 'private-key', this.usage);
     let pem: string;
     try {
@@ -63,8 +95,8 @@ export const keyListCommand: Command = {
     if (v.json) return void printJson(io.stdout, { keys });
     printTable(
       io.stdout,
-      ['product_id', 'key_version', 'state', 'origin', 'created', 'by'],
-      keys.map((k) => [k.product_id, k.key_version, k.state, k.origin, k.created_at.slice(0, 19), k.created_by]),
+      ['product_id', 'key_version', 'state', 'origin', 'store', 'created', 'by'],
+      keys.map((k) => [k.product_id, k.key_version, k.state, k.origin, k.key_store === 'pkcs11' ? `token ${k.pkcs11_token_label ?? k.pkcs11_token_serial}` : 'sealed', k.created_at.slice(0, 19), k.created_by]),
     );
   },
 };

@@ -6,7 +6,7 @@ import { Writable } from 'node:stream';
 import { createContext } from '../main/core/context.js';
 import { readIdLines, type IdFileShape } from '../main/core/ids/id-file.js';
 import { batchSign } from '../main/core/keys/batch-sign.js';
-import { verifyDeviceId } from '../main/core/keys/ecdsa.js';
+import { parsePublicKeyPem, verifyDeviceId } from '../main/core/keys/ecdsa.js';
 import { KeyService } from '../main/core/keys/key-service.js';
 import { nowS } from './timing.js';
 
@@ -59,36 +59,61 @@ export async function batchThroughput(
   n: number,
   o: { poolSize?: number } = {},
 ): Promise<BatchResult> {
-  const home = fs.mkdtempSync(path.join(os.tmpdir(), 'wxprov-bench-'));
-  const ctx = createContext({ env: { WXPROV_HOME: home, WXPROV_KEY_PASSPHRASE: 'bench-only passphrase' }, actor: 'bench' });
-  try {
-    const keys = new KeyService(ctx);
+  return inStation({}, (keys) => {
     keys.import(productId, 1, key.export({ type: 'pkcs8', format: 'pem' }).toString());
-    let shape: IdFileShape | undefined;
-    const out = new CountingWritable({ highWaterMark: 64 * 1024 });
-    const t0 = nowS();
-    const signer = keys.batchSigner(productId, 1, o.poolSize === undefined ? {} : { size: o.poolSize });
-    const start = nowS();
-    const cpu0 = process.cpuUsage();
-    let summary;
-    try {
-      summary = await batchSign(readIdLines(generatedIdFile(n), (s) => (shape = s)), () => shape, signer, out);
-      await new Promise<void>((resolve, reject) => out.end((e?: Error | null) => (e ? reject(e) : resolve())));
-    } finally {
-      await signer.close();
-    }
-    const seconds = nowS() - start;
-    const cpu = process.cpuUsage(cpu0);
-    // Not timed: the run really produced what it claims.
-    if (summary.signed !== n || summary.invalid.length !== 0) throw new Error(`signed ${summary.signed} of ${n}, ${summary.invalid.length} invalid`);
-    if (out.lines !== n + 1) throw new Error(`wrote ${out.lines} lines for ${n} ids`);
-    const [id, sig, sn] = out.lastRow().split(',');
-    if (id !== `DEV-${String(n - 1).padStart(9, '0')}` || sn !== `SN${n - 1}` || !verifyDeviceId(publicKey, productId, id, sig)) {
-      throw new Error(`the last row does not check out: ${out.lastRow()}`);
-    }
-    return { rate: n / seconds, ids: n, seconds, bytes: out.bytes, poolSize: signer.pool_size, unsealSeconds: start - t0, cpuSeconds: (cpu.user + cpu.system) / 1e6 };
+    return runBatch(keys, publicKey, productId, n, o.poolSize);
+  });
+}
+
+/**
+ * The same through a key in a hardware token: `key import` of the token's key by its label,
+ * then the pool of sessions signing in the token (C_Sign); the public half from the token.
+ */
+export async function tokenBatchThroughput(
+  token: { module: string; token_label: string; key_label: string; pin: string },
+  productId: number,
+  n: number,
+  o: { poolSize?: number } = {},
+): Promise<BatchResult> {
+  return inStation({ WXPROV_PKCS11_PIN: token.pin }, (keys) => {
+    const r = keys.importFromToken(productId, 1, { module: token.module, token_label: token.token_label }, token.key_label);
+    return runBatch(keys, parsePublicKeyPem(r.public_key_pem), productId, n, o.poolSize);
+  });
+}
+
+async function inStation<T>(env: NodeJS.ProcessEnv, fn: (keys: KeyService) => Promise<T>): Promise<T> {
+  const home = fs.mkdtempSync(path.join(os.tmpdir(), 'wxprov-bench-'));
+  const ctx = createContext({ env: { WXPROV_HOME: home, WXPROV_KEY_PASSPHRASE: 'bench-only passphrase', ...env }, actor: 'bench' });
+  try {
+    return await fn(new KeyService(ctx));
   } finally {
     ctx.close();
     fs.rmSync(home, { recursive: true, force: true });
   }
+}
+
+async function runBatch(keys: KeyService, publicKey: KeyObject, productId: number, n: number, poolSize?: number): Promise<BatchResult> {
+  let shape: IdFileShape | undefined;
+  const out = new CountingWritable({ highWaterMark: 64 * 1024 });
+  const t0 = nowS();
+  const signer = keys.batchSigner(productId, 1, poolSize === undefined ? {} : { size: poolSize });
+  const start = nowS();
+  const cpu0 = process.cpuUsage();
+  let summary;
+  try {
+    summary = await batchSign(readIdLines(generatedIdFile(n), (s) => (shape = s)), () => shape, signer, out);
+    await new Promise<void>((resolve, reject) => out.end((e?: Error | null) => (e ? reject(e) : resolve())));
+  } finally {
+    await signer.close();
+  }
+  const seconds = nowS() - start;
+  const cpu = process.cpuUsage(cpu0);
+  // Not timed: the run really produced what it claims.
+  if (summary.signed !== n || summary.invalid.length !== 0) throw new Error(`signed ${summary.signed} of ${n}, ${summary.invalid.length} invalid`);
+  if (out.lines !== n + 1) throw new Error(`wrote ${out.lines} lines for ${n} ids`);
+  const [id, sig, sn] = out.lastRow().split(',');
+  if (id !== `DEV-${String(n - 1).padStart(9, '0')}` || sn !== `SN${n - 1}` || !verifyDeviceId(publicKey, productId, id, sig)) {
+    throw new Error(`the last row does not check out: ${out.lastRow()}`);
+  }
+  return { rate: n / seconds, ids: n, seconds, bytes: out.bytes, poolSize: signer.pool_size, unsealSeconds: start - t0, cpuSeconds: (cpu.user + cpu.system) / 1e6 };
 }

@@ -12,11 +12,12 @@ import { registrySuite } from './registry.js';
 import { jsonLine, renderSuite } from './report.js';
 import { serialSuite } from './serial.js';
 import { transportsSuite } from './transports.js';
+import { pkcs11Suite } from './pkcs11.js';
 import type { BenchSuite } from './suite.js';
 import { nowS } from './timing.js';
 
 /** Add later suites (station) here. */
-const SUITES: BenchSuite[] = [keysSuite(), registrySuite(), serialSuite(), cliSuite(), fleetSuite(), transportsSuite()];
+const SUITES: BenchSuite[] = [keysSuite(), registrySuite(), serialSuite(), cliSuite(), fleetSuite(), transportsSuite(), pkcs11Suite()];
 
 async function main(argv: string[]): Promise<number> {
   if (argv.includes('--list') || argv.includes('--help') || argv.includes('-h')) {

@@ -3,16 +3,12 @@ import type { CoreContext } from '../context.js';
 import { WxError } from '../errors/wx-error.js';
 import { signedMessage } from './ecdsa.js';
 import type { KeyRow } from './key-store.js';
+import type { TokenChoice } from './token-choice.js';
 import { rememberPin, tokenPin } from './pkcs11/pin.js';
 import { TokenSignPool } from './pkcs11/sign-pool.js';
 import { TokenSession, tokenName, type TokenKeyRef, type TokenRef } from './pkcs11/token.js';
 
-/** How `key create` / `key import` name a token: the module, and the token by label (or serial). */
-export interface TokenChoice {
-  module: string;
-  token_label?: string;
-  token_serial?: string;
-}
+export type { TokenChoice } from './token-choice.js';
 
 /** A row's token, by its serial when recorded (labels repeat across tokens), and its key. */
 export function keyRef(r: KeyRow): TokenKeyRef {

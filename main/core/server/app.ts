@@ -118,8 +118,8 @@ export async function startFactoryServer(o: FactoryServerOptions): Promise<Facto
     const deps = { db, now, log, wechat };
     const stations = new StationService(db, { now, log });
     const products = new ServerProducts(deps);
-    const keys = new ServerKeys({ ...deps, keyring });
-    const signers = new ProductSigners(keyring);
+    const keys = new ServerKeys({ ...deps, keyring, pkcs11Pin: env.pkcs11Pin });
+    const signers = new ProductSigners(keyring, env.pkcs11Pin);
     undo.push(() => signers.clear());
     const registration = new RegistrationWorker(
       () => registrationPass({ db, wechat, now, log, worker: `server:${process.pid}` }, { batchSize: o.registration?.batchSize }),

@@ -15,6 +15,8 @@ export interface ServerEnv {
   tokenMode: TokenMode;
   /** WXPROV_DATABASE_URL; --database wins. */
   databaseUrl?: string;
+  /** WXPROV_PKCS11_PIN: the PIN of the token the server's product keys live in, when they do. */
+  pkcs11Pin?: string;
 }
 
 /**
@@ -31,11 +33,13 @@ export function readServerEnv(env: NodeJS.ProcessEnv): ServerEnv {
   if (rawAppid !== undefined && !appid) throw new WxError('CONFIG_INVALID', { name: 'WXPROV_APPID', detail: rawAppid, allowed: APPID_ALLOWED });
   const appsecret = envValue(env, 'WXPROV_APPSECRET');
   const keyPassphrase = env.WXPROV_KEY_PASSPHRASE || undefined;
+  const pkcs11Pin = env.WXPROV_PKCS11_PIN || undefined;
   redactor.add(appsecret);
   redactor.add(keyPassphrase);
+  redactor.add(pkcs11Pin);
   const databaseUrl = envValue(env, 'WXPROV_DATABASE_URL');
   if (databaseUrl) checkDatabaseUrl(databaseUrl, 'WXPROV_DATABASE_URL');
-  return { apiBase, appid, appsecret, keyPassphrase, tokenMode: mode, databaseUrl };
+  return { apiBase, appid, appsecret, keyPassphrase, tokenMode: mode, databaseUrl, pkcs11Pin };
 }
 
 export const serverCredentials = (e: ServerEnv): Credentials => requireCredentials({ apiBase: e.apiBase, home: '', appid: e.appid, appsecret: e.appsecret, tokenMode: e.tokenMode });

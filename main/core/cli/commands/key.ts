@@ -1,27 +1,10 @@
 import fs from 'node:fs';
 import { WxError } from '../../errors/wx-error.js';
-import path from 'node:path';
 import { KeyService, type KeyResult } from '../../keys/key-service.js';
-import type { TokenChoice } from '../../keys/token-keys.js';
-import { optInt, optStr, productId, str } from '../args.js';
-import { JSON_OPT, type Command, type Values } from '../command.js';
+import { TOKEN_OPTS, tokenChoice } from '../token-options.js';
+import { optInt, productId, str } from '../args.js';
+import { JSON_OPT, type Command } from '../command.js';
 import { printJson, printTable } from '../output.js';
-
-const TOKEN_OPTS = { 'pkcs11-module': { type: 'string' }, 'token-label': { type: 'string' }, 'token-serial': { type: 'string' } } as const;
-
-/** --pkcs11-module with --token-label (or --token-serial): the token a key is made in or found in; none of them: a sealed key. */
-function tokenChoice(v: Values, usage: string): TokenChoice | undefined {
-  const module = optStr(v, 'pkcs11-module');
-  const label = optStr(v, 'token-label');
-  const serial = optStr(v, 'token-serial');
-  if (module === undefined) {
-    if (label !== undefined || serial !== undefined) throw new WxError('INPUT_MISSING', { field: '--pkcs11-module', usage });
-    return undefined;
-  }
-  if (!path.isAbsolute(module)) throw new WxError('INPUT_INVALID', { field: '--pkcs11-module', detail: module, allowed: "the absolute path of the token's PKCS#11 driver, e.g. /usr/lib/softhsm/libsofthsm2.so" });
-  if ((label === undefined) === (serial === undefined)) throw new WxError('INPUT_INVALID', { field: '--token-label | --token-serial', detail: label === undefined ? 'neither given' : 'both given', allowed: 'one of them' });
-  return { module, ...(label !== undefined ? { token_label: label } : { token_serial: serial }) };
-}
 
 const keyLine = (r: KeyResult, done: string) =>
   `product ${r.product_id}: key_version ${r.key_version} ${done}${r.pkcs11 ? ` (in token ${r.pkcs11.token_label ?? r.pkcs11.token_serial}, key id ${r.pkcs11.key_id}; it never leaves the token)` : ''}\n`;

@@ -7,6 +7,7 @@ import type { ServerKeyInfo } from '../../server/keys/key-service.js';
 import type { ServerProductView } from '../../server/products/product-store.js';
 import type { Enrolment, StationView } from '../../server/stations/station-service.js';
 import { optStr, productId, str } from '../args.js';
+import { TOKEN_OPTS, tokenChoice } from '../token-options.js';
 import { JSON_OPT, type CliIo, type Command, type Options, type Values } from '../command.js';
 import { printJson, printTable } from '../output.js';
 import { operatorName } from './server.js';
@@ -149,16 +150,19 @@ export const serverProductListCommand: Command = {
   },
 };
 
-const KEY_USAGE = `wxprov server key create --product <id>${HOME} [--json]`;
+const KEY_USAGE = `wxprov server key create --product <id> [--pkcs11-module <path.so> (--token-label <label> | --token-serial <serial>)]${HOME} [--json]`;
 export const serverKeyCreateCommand: Command = {
   path: ['server', 'key', 'create'],
   usage: KEY_USAGE,
-  summary: 'Generate a P-256 key on the server, register its public key, keep the private key sealed there (it never leaves the server)',
-  options: { ...HOME_OPT, product: { type: 'string' } },
+  summary: 'Generate a P-256 key on the server (sealed there, or inside a hardware token the server holds), register its public key; it never leaves the server',
+  options: { ...HOME_OPT, ...TOKEN_OPTS, product: { type: 'string' } },
   async run(v, _p, io) {
-    const r = await call<KeyResult>(v, io, KEY_USAGE, 'POST', '/admin/keys/create', { product_id: productId(v, KEY_USAGE) });
+    // The token is the server's: its path and PIN (WXPROV_PKCS11_PIN) are the server process's own.
+    const token = tokenChoice(v, KEY_USAGE);
+    const body = { product_id: productId(v, KEY_USAGE), ...(token ? { pkcs11_module: token.module, token_label: token.token_label, token_serial: token.token_serial } : {}) };
+    const r = await call<KeyResult>(v, io, KEY_USAGE, 'POST', '/admin/keys/create', body);
     if (v.json) printJson(io.stdout, r);
-    else io.stdout.write(`product ${r.product_id}: key_version ${r.key_version} registered (the private key stays on the server)\n${r.public_key_pem}`);
+    else io.stdout.write(`product ${r.product_id}: key_version ${r.key_version} registered (the private key stays ${token ? 'in the token' : 'on the server'})\n${r.public_key_pem}`);
   },
 };
 
@@ -172,7 +176,11 @@ export const serverKeyListCommand: Command = {
     const q = v.product === undefined ? '' : `?product_id=${productId(v, KEYS_USAGE)}`;
     const { keys } = await call<{ keys: ServerKeyInfo[] }>(v, io, KEYS_USAGE, 'GET', `/admin/keys${q}`);
     if (v.json) return void printJson(io.stdout, { keys });
-    printTable(io.stdout, ['product_id', 'key_version', 'state', 'origin', 'created', 'by'], keys.map((k) => [k.product_id, k.key_version, k.state, k.origin, k.created_at.slice(0, 19), k.created_by]));
+    printTable(
+      io.stdout,
+      ['product_id', 'key_version', 'state', 'origin', 'store', 'created', 'by'],
+      keys.map((k) => [k.product_id, k.key_version, k.state, k.origin, k.key_store === 'pkcs11' ? `token ${k.pkcs11_token_label ?? k.pkcs11_token_serial}` : 'sealed', k.created_at.slice(0, 19), k.created_by]),
+    );
   },
 };
 

@@ -1,6 +1,8 @@
 import type { KeyObject } from 'node:crypto';
 import { WxError, isWxError } from '../../errors/wx-error.js';
 import { privateKeyFromDer, signDeviceId } from '../../keys/ecdsa.js';
+import { signedMessage } from '../../keys/ecdsa.js';
+import { TokenSession } from '../../keys/pkcs11/token.js';
 import type { Queryable } from '../db/server-db.js';
 import type { ServerKeyring } from './keyring.js';
 
@@ -18,22 +20,71 @@ export interface ProductKey {
  * in this thread: a block of 1,000 ids takes about 30 ms here, less than a worker pool costs to
  * start, and the server signs a block only every few hundred units per station.
  */
+interface KeyRowOnServer {
+  key_version: number;
+  sealed_private_key: Buffer | null;
+  key_store: 'sealed' | 'pkcs11';
+  pkcs11_module: string | null;
+  pkcs11_token_label: string | null;
+  pkcs11_token_serial: string | null;
+  pkcs11_key_id: string | null;
+}
+
 export class ProductSigners {
   private readonly keys = new Map<string, KeyObject>();
+  /** Token keys: a session per product key, its key handle found once; dropped when the token goes. */
+  private readonly tokens = new Map<string, { s: TokenSession; handle: Buffer }>();
 
-  constructor(private readonly keyring: ServerKeyring) {}
+  constructor(
+    private readonly keyring: ServerKeyring,
+    /** WXPROV_PKCS11_PIN, for keys in a hardware token. */
+    private readonly pkcs11Pin?: string,
+  ) {}
 
   /** The newest active key of a product: KEY_NOT_FOUND without one, KEY_PASSPHRASE_REQUIRED while the keyring is locked. */
   async current(q: Queryable, productId: number): Promise<ProductKey> {
     const row = (
-      await q.query<{ key_version: number; sealed_private_key: Buffer }>(
-        "SELECT key_version, sealed_private_key FROM product_keys WHERE product_id = $1 AND state = 'active' ORDER BY key_version DESC LIMIT 1",
+      await q.query<KeyRowOnServer>(
+        `SELECT key_version, sealed_private_key, key_store, pkcs11_module, pkcs11_token_label, pkcs11_token_serial, pkcs11_key_id
+         FROM product_keys WHERE product_id = $1 AND state = 'active' ORDER BY key_version DESC LIMIT 1`,
         [productId],
       )
     ).rows[0];
     if (!row) throw new WxError('KEY_NOT_FOUND', { product_id: productId, version: '' });
-    const key = this.unsealed(productId, row.key_version, row.sealed_private_key);
+    if (row.key_store === 'pkcs11') return { product_id: productId, key_version: row.key_version, sign: this.inToken(productId, row) };
+    const key = this.unsealed(productId, row.key_version, row.sealed_private_key!);
     return { product_id: productId, key_version: row.key_version, sign: (deviceId) => signDeviceId(key, productId, deviceId) };
+  }
+
+  /** Signs in the token (C_Sign in this thread: a block of 1,000 ids is about 0.1 s there); the session is opened once and kept. */
+  private inToken(productId: number, row: KeyRowOnServer): (deviceId: string) => string {
+    const name = `${productId}/${row.key_version}`;
+    let held = this.tokens.get(name);
+    if (!held) {
+      const s = TokenSession.open(
+        { module: row.pkcs11_module!, ...(row.pkcs11_token_serial ? { token_serial: row.pkcs11_token_serial } : {}), ...(row.pkcs11_token_label ? { token_label: row.pkcs11_token_label } : {}) },
+        this.pkcs11Pin,
+      );
+      try {
+        held = { s, handle: s.findKey({ key_id: row.pkcs11_key_id! }).handle };
+      } catch (e) {
+        s.close();
+        throw e;
+      }
+      this.tokens.set(name, held);
+    }
+    const h = held;
+    return (deviceId) => {
+      try {
+        return h.s.sign(h.handle, signedMessage(productId, deviceId));
+      } catch (e) {
+        if (isWxError(e) && e.code === 'PKCS11_TOKEN_REMOVED') {
+          this.tokens.delete(name);
+          h.s.close();
+        }
+        throw e;
+      }
+    };
   }
 
   private unsealed(productId: number, keyVersion: number, sealed: Buffer): KeyObject {
@@ -57,5 +108,7 @@ export class ProductSigners {
 
   clear(): void {
     this.keys.clear();
+    for (const t of this.tokens.values()) t.s.close();
+    this.tokens.clear();
   }
 }

@@ -4,6 +4,7 @@ import { parseProductId } from '../../ids/validate.js';
 import { bodyObject, optionalText, textField } from '../http/body.js';
 import type { RequestContext, Route } from '../http/router.js';
 import type { ServerKeys } from '../keys/key-service.js';
+import { parseTokenChoice } from '../../keys/token-choice.js';
 import type { ServerProducts } from '../products/product-service.js';
 import type { Queryable } from '../db/server-db.js';
 import { listConflicts } from '../fleet/conflicts.js';
@@ -112,7 +113,16 @@ export function adminRoutes(d: AdminRouteDeps): Route[] {
       const b = bodyObject(ctx.body);
       return { body: await d.products.set(productIdField(b), { model_name: optionalText(b, 'model_name'), id_template: optionalText(b, 'id_template') }, actor(ctx)) };
     }),
-    post('/admin/keys/create', async (ctx) => ({ body: await d.keys.create(productIdField(bodyObject(ctx.body)), actor(ctx)) })),
+    post('/admin/keys/create', async (ctx) => {
+      const b = bodyObject(ctx.body);
+      // In a hardware token when the body names one (pkcs11_module + token_label or token_serial), else sealed.
+      const token = parseTokenChoice(
+        { module: optionalText(b, 'pkcs11_module'), label: optionalText(b, 'token_label'), serial: optionalText(b, 'token_serial') },
+        { module: 'pkcs11_module', label: 'token_label', serial: 'token_serial' },
+        'a JSON body with "product_id", and "pkcs11_module" with "token_label" or "token_serial" for a key in a token',
+      );
+      return { body: await d.keys.create(productIdField(b), actor(ctx), token) };
+    }),
     get('/admin/keys', async (ctx) => {
       const raw = ctx.query.get('product_id');
       return { body: { keys: await d.keys.list(raw === null ? undefined : productIdField({ product_id: raw })) } };

@@ -183,6 +183,21 @@ describe.runIf(ready)('product keys in a PKCS#11 token (SoftHSM2)', () => {
     const s = await cli(['sign', '--product', String(pid), '--device-id', 'VENDOR_1', '--json'], { ...env, WXPROV_PKCS11_PIN: spare.pin });
     expect(s.json.key_version).toBe(3);
     expect(opensslVerifies(r.json.public_key_pem, `${pid}_VENDOR_1`, s.json.signature)).toBe(true);
+
+    // A key a tool made with no CKA_ID is given one on adoption, on both halves, and found by it from then on.
+    execFileSync('pkcs11-tool', ['--module', M(), '--token-label', 'spare', '--login', '--pin', spare.pin, '--keypairgen', '--key-type', 'EC:prime256v1', '--label', 'no-id-key'], {
+      env: { ...process.env, SOFTHSM2_CONF: hsm.conf },
+      stdio: 'pipe',
+    });
+    const noId = await cli(['key', 'import', '--product', String(pid), '--key-version', '4', '--pkcs11-module', M(), '--token-label', 'spare', '--key-label', 'no-id-key', '--json'], {
+      ...env,
+      WXPROV_PKCS11_PIN: spare.pin,
+    });
+    expect(noId.json.pkcs11.key_id).toMatch(/^[0-9a-f]{32}$/);
+    expect(listPrivateKeys(hsm.conf, spare)).toMatch(new RegExp(`label:\\s+no-id-key\\s+ID:\\s+${noId.json.pkcs11.key_id}`));
+    const s4 = await cli(['sign', '--product', String(pid), '--device-id', 'VENDOR_2', '--json'], { ...env, WXPROV_PKCS11_PIN: spare.pin });
+    expect(s4.json.key_version).toBe(4);
+    expect(opensslVerifies(noId.json.public_key_pem, `${pid}_VENDOR_2`, s4.json.signature)).toBe(true);
   });
 
   it('refusals name what is wrong: module, token, PIN, key, and no PIN at all', async () => {

@@ -121,7 +121,7 @@ export class KeyService {
   importFromToken(productId: number, keyVersion: number, token: TokenChoice, keyLabel: string): KeyResult {
     if (this.keys.get(productId, keyVersion)) throw new WxError('KEY_VERSION_EXISTS', { product_id: productId, key_version: keyVersion });
     const found = withTokenSession(this.ctx, token, (s) => {
-      const k = s.findKey({ key_label: keyLabel });
+      const k = s.findKey({ key_label: keyLabel }, { adopt: true });
       return { public_key_pem: k.public_key_pem, ...tokenColumns(s, k.key_id) };
     });
     this.ctx.db.transaction(() => {

@@ -45,6 +45,12 @@ export function defaultSignPoolSize(): number {
 export interface SignPoolOptions {
   /** Worker threads; defaultSignPoolSize() when omitted (tests set it). */
   size?: number;
+  /**
+   * Another eval worker answering the same messages (`{id, ids}` → `{id, sigs}` or
+   * `{id, error}`), with its own workerData: keys/pkcs11's, signing in a hardware token.
+   * The key DER is then not used.
+   */
+  worker?: { source: string; data: Record<string, unknown>; name: string };
 }
 
 interface Job {
@@ -83,8 +89,9 @@ export class SignPool {
     // A fresh buffer of exactly the key's length: cloning a view clones its whole ArrayBuffer,
     // and a Buffer from Node's pool would carry unrelated bytes into every worker.
     const key = new Uint8Array(privateKeyDer);
+    const worker = o.worker ?? { source: SIGN_WORKER_SOURCE, data: { key, productId }, name: 'wxprov-sign' };
     try {
-      for (let i = 0; i < size; i++) this.slots.push(this.spawn(key));
+      for (let i = 0; i < size; i++) this.slots.push(this.spawn(worker));
     } catch (e) {
       for (const s of this.slots) void s.worker.terminate();
       throw e;
@@ -94,14 +101,14 @@ export class SignPool {
     }
   }
 
-  private spawn(key: Uint8Array): Slot {
-    const worker = new Worker(SIGN_WORKER_SOURCE, {
+  private spawn(w: { source: string; data: Record<string, unknown>; name: string }): Slot {
+    const worker = new Worker(w.source, {
       eval: true,
-      workerData: { key, productId: this.productId },
+      workerData: w.data,
       // No loader hooks (tsx, vitest) and none of the station's secrets in the worker's env.
       execArgv: [],
       env: {},
-      name: 'wxprov-sign',
+      name: w.name,
     });
     const slot: Slot = { worker, jobs: new Map(), exited: false };
     // An idle pool never keeps the process alive; a busy one does (see post()).

@@ -79,9 +79,9 @@ export function tokenSigner(ctx: CoreContext, r: KeyRow, productId: number): (de
   };
 }
 
-/** A pool of sessions for files of ids; the caller closes it. Size: the cores, at most 4. */
+/** A pool of signing threads, a session each, for files of ids; the caller closes it. Size: the cores, at most 4. */
 export function tokenSignPool(ctx: CoreContext, r: KeyRow, productId: number, size?: number): TokenSignPool {
-  return new TokenSignPool(keyRef(r), tokenPin(ctx, r.pkcs11_token_serial ?? undefined), (id) => signedMessage(productId, id), size ?? Math.min(os.availableParallelism(), 4));
+  return new TokenSignPool(keyRef(r), tokenPin(ctx, r.pkcs11_token_serial ?? undefined), productId, size ?? Math.max(1, Math.min(os.availableParallelism(), 4)));
 }
 
 export { tokenName };

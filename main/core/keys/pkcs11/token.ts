@@ -133,8 +133,12 @@ export class TokenSession {
     }
   }
 
-  /** A P-256 private key by CKA_ID (hex) or CKA_LABEL, with its public half's PEM. */
-  findKey(by: { key_id?: string; key_label?: string }): { handle: Buffer; key_id: string; public_key_pem: string } {
+  /**
+   * A P-256 private key by CKA_ID (hex) or CKA_LABEL, with its public half's PEM. Found by label
+   * without a CKA_ID (tools make such keys), it is given one, on both halves, when `adopt` says
+   * so: the station finds its key by id from then on, whatever labels come and go.
+   */
+  findKey(by: { key_id?: string; key_label?: string }, o: { adopt?: boolean } = {}): { handle: Buffer; key_id: string; public_key_pem: string } {
     const p11 = pkcs11js();
     const name = tokenName(this.ref);
     const what = by.key_id ?? by.key_label ?? '?';
@@ -146,9 +150,15 @@ export class TokenSession {
       ];
       const [priv] = this.find(match(p11.CKO_PRIVATE_KEY));
       if (!priv) throw new WxError('PKCS11_KEY_NOT_FOUND', { token: name, key: what });
-      const id = this.m.C_GetAttributeValue(this.handle, priv, [{ type: p11.CKA_ID }])[0].value as Buffer;
-      const [pub] = this.find([{ type: p11.CKA_CLASS, value: p11.CKO_PUBLIC_KEY }, { type: p11.CKA_KEY_TYPE, value: p11.CKK_EC }, { type: p11.CKA_ID, value: id }]);
+      let id = this.m.C_GetAttributeValue(this.handle, priv, [{ type: p11.CKA_ID }])[0].value as Buffer;
+      const pubBy = id.length > 0 ? [{ type: p11.CKA_ID, value: id }] : by.key_label !== undefined ? [{ type: p11.CKA_LABEL, value: by.key_label }] : [];
+      const [pub] = this.find([{ type: p11.CKA_CLASS, value: p11.CKO_PUBLIC_KEY }, { type: p11.CKA_KEY_TYPE, value: p11.CKK_EC }, ...pubBy]);
       if (!pub) throw new WxError('PKCS11_KEY_NOT_FOUND', { token: name, key: `${what} (public half)` });
+      if (id.length === 0) {
+        if (!o.adopt) throw new WxError('PKCS11_KEY_NOT_FOUND', { token: name, key: `${what} (no CKA_ID)` });
+        id = crypto.randomBytes(16);
+        for (const h of [priv, pub]) this.m.C_SetAttributeValue(this.handle, h, [{ type: p11.CKA_ID, value: id }]);
+      }
       return { handle: priv, key_id: id.toString('hex'), public_key_pem: this.publicPem(pub) };
     } catch (e) {
       throw tokenError(e, name, this.ref.module);

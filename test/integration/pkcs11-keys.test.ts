@@ -2,6 +2,9 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createAppService } from '../../main/core/app/app-service.js';
+import { dispatch } from '../../main/core/app/dispatch.js';
+import { memoryKv } from '../../main/core/app/kv.js';
 import { createContext } from '../../main/core/context.js';
 import { decodeSignature, parsePublicKeyPem, verifyDeviceId } from '../../main/core/keys/ecdsa.js';
 import { KeyStore } from '../../main/core/keys/key-store.js';
@@ -29,12 +32,14 @@ let line1: SoftToken;
 let spare: SoftToken;
 /** Nothing in this process logs in to it but the refusals: a PKCS#11 login is the whole process's, so a wrong PIN is only refused by a token not logged in yet. */
 let fresh: SoftToken;
+/** The app's own: nothing else in this file opens it, so no session of this process is logged in to it. */
+let appToken: SoftToken;
 
 beforeAll(async () => {
   if (!ready) return;
   // Every token this process will see, made before anything loads the module.
-  hsm = softhsmTokens(['line1', 'spare', 'fresh']);
-  [line1, spare, fresh] = hsm.tokens;
+  hsm = softhsmTokens(['line1', 'spare', 'fresh', 'app']);
+  [line1, spare, fresh, appToken] = hsm.tokens;
   sim = await startWechatSim();
 });
 afterAll(async () => {
@@ -198,6 +203,27 @@ describe.runIf(ready)('product keys in a PKCS#11 token (SoftHSM2)', () => {
     const s4 = await cli(['sign', '--product', String(pid), '--device-id', 'VENDOR_2', '--json'], { ...env, WXPROV_PKCS11_PIN: spare.pin });
     expect(s4.json.key_version).toBe(4);
     expect(opensslVerifies(noId.json.public_key_pem, `${pid}_VENDOR_2`, s4.json.signature)).toBe(true);
+  });
+
+  it('the app signs with a token key once its key store is unlocked by its prompt: the PIN is the one the store kept', async () => {
+    const { env, pid } = await station();
+    const made = await createInToken(env, pid, appToken);
+    expect(made.code, made.stderr).toBe(0);
+    // The app: no WXPROV_PKCS11_PIN, no passphrase in its environment; the engineer unlocks.
+    const app = await createAppService({ home: env.WXPROV_HOME!, env: { WXPROV_API_BASE: sim.url, WXPROV_OPERATOR: 'eng' }, kv: memoryKv(), shell: 'browser' });
+    try {
+      const call = (name: string, input?: unknown) => dispatch(app.handlers, name, input);
+      expect(await call('app.chooseMode', { mode: 'real' })).toMatchObject({ ok: true, value: { keystore: { state: 'locked' } } });
+      const locked = await call('tools.sign', { product_id: pid, device_id: 'APP_TOKEN_1' });
+      expect(locked).toMatchObject({ ok: false, error: { code: 'KEYSTORE_LOCKED' } });
+      expect(await call('keystore.unlock', { passphrase: 'token station passphrase' })).toMatchObject({ ok: true });
+      const signed = await call('tools.sign', { product_id: pid, device_id: 'APP_TOKEN_1' });
+      expect(signed.ok, JSON.stringify(signed)).toBe(true);
+      const sig = (signed as { value: { signature: string } }).value.signature;
+      expect(opensslVerifies(made.json.public_key_pem, `${pid}_APP_TOKEN_1`, sig)).toBe(true);
+    } finally {
+      await app.close();
+    }
   });
 
   it('refusals name what is wrong: module, token, PIN, key, and no PIN at all', async () => {

@@ -184,27 +184,6 @@ export class TokenSession {
     }
   }
 
-  /** The same on the addon's thread pool: the event loop stays free, and several sessions sign at once. */
-  signAsync(key: Buffer, message: Buffer): Promise<string> {
-    const p11 = pkcs11js();
-    const digest = crypto.createHash('sha256').update(message).digest();
-    return new Promise((resolve, reject) => {
-      try {
-        this.m.C_SignInit(this.handle, { mechanism: p11.CKM_ECDSA }, key);
-        this.m.C_Sign(this.handle, digest, Buffer.alloc(64), (err, raw) => {
-          if (err) return reject(tokenError(err, tokenName(this.ref), this.ref.module));
-          try {
-            resolve(rawToDer(raw).toString('base64'));
-          } catch (e) {
-            reject(e);
-          }
-        });
-      } catch (e) {
-        reject(tokenError(e, tokenName(this.ref), this.ref.module));
-      }
-    });
-  }
-
   close(): void {
     if (this.closed) return;
     this.closed = true;

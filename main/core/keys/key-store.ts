@@ -62,8 +62,15 @@ export class KeyStore {
 
   list(productId?: number): KeyInfo[] {
     const where = productId === undefined ? '' : 'WHERE product_id = ?';
-    return this.db
-      .prepare(`SELECT ${INFO_COLS} FROM product_keys ${where} ORDER BY product_id, key_version`)
-      .all(...(productId === undefined ? [] : [productId])) as KeyInfo[];
+    return (
+      this.db.prepare(`SELECT ${INFO_COLS} FROM product_keys ${where} ORDER BY product_id, key_version`).all(...(productId === undefined ? [] : [productId])) as KeyInfo[]
+    ).map(keyInfoView);
   }
+}
+
+/** A key as lists show it: a sealed key as it always was; a key in a token with where it lives (key_store, pkcs11_*). */
+export function keyInfoView(k: KeyInfo): KeyInfo {
+  if (k.key_store === 'pkcs11') return k;
+  const { key_store: _s, pkcs11_module: _m, pkcs11_token_label: _l, pkcs11_token_serial: _t, pkcs11_key_id: _k, ...sealed } = k;
+  return sealed;
 }

@@ -1,7 +1,7 @@
 import { WxError } from '../../errors/wx-error.js';
 import { generateKeyPair, privateKeyDer, publicKeyPem } from '../../keys/ecdsa.js';
 import type { KeyResult } from '../../keys/key-service.js';
-import type { KeyInfo } from '../../keys/key-store.js';
+import { keyInfoView, type KeyInfo } from '../../keys/key-store.js';
 import { audit } from '../audit.js';
 import type { Queryable } from '../db/server-db.js';
 import { productStore } from '../products/product-store.js';
@@ -34,7 +34,7 @@ export class ServerKeys {
 
   async list(productId?: number): Promise<ServerKeyInfo[]> {
     const where = productId === undefined ? '' : 'WHERE product_id = $1';
-    return (await this.d.db.query<ServerKeyInfo>(`SELECT ${INFO} FROM product_keys ${where} ORDER BY product_id, key_version`, productId === undefined ? [] : [productId])).rows;
+    return (await this.d.db.query<ServerKeyInfo>(`SELECT ${INFO} FROM product_keys ${where} ORDER BY product_id, key_version`, productId === undefined ? [] : [productId])).rows.map(keyInfoView);
   }
 
   /** A new key: sealed under the keyring, or (`token`) made inside a hardware token, its PIN from WXPROV_PKCS11_PIN. */

@@ -1,4 +1,3 @@
-import net from 'node:net';
 import { afterAll, beforeAll } from 'vitest';
 import path from 'node:path';
 import type { Link } from '../../main/core/serial/link.js';
@@ -6,6 +5,7 @@ import { openPtyPair } from '../../main/core/serial/pty.js';
 import { startSimAdbServer, type SimAdbServer } from '../../main/core/sim/adb/index.js';
 import { serveUnitOnTcp } from '../../main/core/sim/device/tcp-unit-port.js';
 import { startWechatSim, type WechatSim } from '../../main/core/sim/wechat-sim.js';
+import { freePort } from './free-port.js';
 import { setupLine } from './line.js';
 
 // The ways a unit reaches a station, for tests that run the same story over each: a serial
@@ -28,15 +28,6 @@ export interface PluggedPort {
   /** A station holds the port now (tcp and adb: its connection is open; a pty cannot tell). */
   held?: () => boolean;
   close(): Promise<void>;
-}
-
-/** A TCP port free right now (taken and let go): a jig's address known before the jig is on. */
-export async function freePort(): Promise<number> {
-  const s = net.createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', () => r()));
-  const port = (s.address() as net.AddressInfo).port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
 }
 
 /** The devices an ADB server shows: what the adb transport plugs and unplugs. */
@@ -110,3 +101,5 @@ export function transportWorld() {
     },
   };
 }
+
+export { freePort };

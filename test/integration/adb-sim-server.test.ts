@@ -6,6 +6,7 @@ import { AdbFailError } from '../../main/core/adb/protocol.js';
 import type { Link } from '../../main/core/serial/link.js';
 import { startSimAdbServer, type SimAdbServer } from '../../main/core/sim/adb/index.js';
 import { caught } from '../helpers/caught.js';
+import { freePort } from '../helpers/free-port.js';
 import { until } from '../helpers/station.js';
 
 // The station's ADB client and Link against the simulated ADB server, over real loopback TCP.
@@ -23,15 +24,6 @@ const listen = async (s: net.Server): Promise<number> => {
   servers.push(s);
   await new Promise<void>((r) => s.listen(0, '127.0.0.1', () => r()));
   return (s.address() as net.AddressInfo).port;
-};
-
-/** A port nothing listens on: bound, then let go. */
-const freePort = async (): Promise<number> => {
-  const s = net.createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', () => r()));
-  const { port } = s.address() as net.AddressInfo;
-  await new Promise((r) => s.close(r));
-  return port;
 };
 
 const open = async (spec: string): Promise<Link> => {

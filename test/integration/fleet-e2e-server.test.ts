@@ -1,5 +1,4 @@
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -8,20 +7,13 @@ import { SimDevice } from '../../main/core/sim/device/index.js';
 import { startWechatSim, type WechatSim } from '../../main/core/sim/wechat-sim.js';
 import { cliAsync } from '../helpers/cli-async.js';
 import { withLedger } from '../helpers/crash.js';
+import { freePort } from '../helpers/free-port.js';
 import { startServerProcess, type ServerProcess } from '../helpers/server-process.js';
 import { readTree, tmpDir } from '../helpers/tmp.js';
 
 // End to end with the real `wxprov server` process (embedded store) and real station
 // processes: enroll on the server, join from a station, flash a simulated unit from a block
 // with the server stopped, then `fleet sync` once it is back, and the server registers the id.
-
-const freePort = () =>
-  new Promise<number>((resolve) => {
-    const s = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as net.AddressInfo;
-      s.close(() => resolve(port));
-    });
-  });
 
 describe('a station and the real factory server', () => {
   let sim: WechatSim;

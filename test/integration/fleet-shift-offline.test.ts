@@ -23,6 +23,7 @@ import { SimDevice } from '../../main/core/sim/device/index.js';
 import { startWechatSim, type WechatSim } from '../../main/core/sim/wechat-sim.js';
 import { cliAsync } from '../helpers/cli-async.js';
 import { withLedger } from '../helpers/crash.js';
+import { freePort } from '../helpers/free-port.js';
 import { startServerProcess, type ServerProcess } from '../helpers/server-process.js';
 import { readTree } from '../helpers/tmp.js';
 
@@ -52,13 +53,6 @@ let port: number;
 let env: NodeJS.ProcessEnv;
 let pid = 0;
 
-const freePort = () =>
-  new Promise<number>((resolve) => {
-    const s = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port: p } = s.address() as net.AddressInfo;
-      s.close(() => resolve(p));
-    });
-  });
 const start = async () => (server = await startServerProcess({ home: serverHome, kind: 'embedded', env: serverEnv, args: ['--listen', `127.0.0.1:${port}`] }));
 const stop = async () => {
   await server?.stop();

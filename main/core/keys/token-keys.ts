@@ -1,17 +1,17 @@
 import os from 'node:os';
 import type { CoreContext } from '../context.js';
-import { WxError } from '../errors/wx-error.js';
 import { signedMessage } from './ecdsa.js';
 import type { KeyRow } from './key-store.js';
 import type { TokenChoice } from './token-choice.js';
 import { rememberPin, tokenPin } from './pkcs11/pin.js';
 import { TokenSignPool } from './pkcs11/sign-pool.js';
+import { TokenKey } from './pkcs11/token-key.js';
 import { TokenSession, tokenName, type TokenKeyRef, type TokenRef } from './pkcs11/token.js';
 
 export type { TokenChoice } from './token-choice.js';
 
 /** A row's token, by its serial when recorded (labels repeat across tokens), and its key. */
-export function keyRef(r: KeyRow): TokenKeyRef {
+export function keyRef(r: Pick<KeyRow, 'key_store' | 'pkcs11_module' | 'pkcs11_token_label' | 'pkcs11_token_serial' | 'pkcs11_key_id'>): TokenKeyRef {
   if (r.key_store !== 'pkcs11' || !r.pkcs11_module || !r.pkcs11_key_id) throw new Error('not a token key');
   return {
     module: r.pkcs11_module,
@@ -33,8 +33,7 @@ export function tokenColumns(s: TokenSession, keyId: string): Pick<KeyRow, 'key_
  * the store is open to this process (the app and later runs then need no variable).
  */
 export function withTokenSession<T>(ctx: CoreContext, ref: TokenRef, fn: (s: TokenSession) => T, o: { keygen?: boolean } = {}): T {
-  const pin = ctx.env.pkcs11Pin ?? (ref.token_serial ? tokenPin(ctx, ref.token_serial) : undefined);
-  const s = TokenSession.open(ref, pin, o);
+  const s = TokenSession.open(ref, tokenPin(ctx, ref.token_serial), o);
   try {
     const out = fn(s);
     if (ctx.env.pkcs11Pin && s.serial) rememberPin(ctx, s.serial, s.label, ctx.env.pkcs11Pin);
@@ -44,39 +43,17 @@ export function withTokenSession<T>(ctx: CoreContext, ref: TokenRef, fn: (s: Tok
   }
 }
 
-/** Sessions kept open per token for single signatures (the line signs one id per unit). */
-const sessions = new Map<string, TokenSession>();
-const sessionKey = (r: TokenKeyRef) => `${r.module}\n${r.token_serial ?? ''}\n${r.token_label ?? ''}`;
+/** This process's keys in tokens, kept open for single signatures (token-key.ts). */
+const open = new Map<string, TokenKey>();
 
-/** One id signed in the token, through this process's session on it; a session the token dropped is opened again next time. */
+/** One id signed in the token; the token, the PIN and the key are checked when this returns, before any unit is touched. */
 export function tokenSigner(ctx: CoreContext, r: KeyRow, productId: number): (deviceId: string) => string {
   const ref = keyRef(r);
-  const session = (): TokenSession => {
-    const had = sessions.get(sessionKey(ref));
-    if (had) return had;
-    const s = TokenSession.open(ref, tokenPin(ctx, r.pkcs11_token_serial ?? undefined));
-    sessions.set(sessionKey(ref), s);
-    return s;
-  };
-  let key: { s: TokenSession; handle: Buffer } | undefined;
-  const handle = () => {
-    const s = session();
-    if (key?.s !== s) key = { s, handle: s.findKey({ key_id: ref.key_id }).handle };
-    return key;
-  };
-  handle(); // the token, the PIN and the key are checked now, before any unit is touched
-  return (deviceId) => {
-    const k = handle();
-    try {
-      return k.s.sign(k.handle, signedMessage(productId, deviceId));
-    } catch (e) {
-      if (e instanceof WxError && e.code === 'PKCS11_TOKEN_REMOVED') {
-        sessions.delete(sessionKey(ref));
-        k.s.close();
-      }
-      throw e;
-    }
-  };
+  const name = `${ref.module}\n${ref.token_serial ?? ''}\n${ref.token_label ?? ''}\n${ref.key_id}`;
+  let key = open.get(name);
+  if (!key) open.set(name, (key = new TokenKey(ref, () => tokenPin(ctx, r.pkcs11_token_serial ?? undefined))));
+  const k = key.open();
+  return (deviceId) => k.sign(signedMessage(productId, deviceId));
 }
 
 /** A pool of signing threads, a session each, for files of ids; the caller closes it. Size: the cores, at most 4. */

@@ -2,7 +2,8 @@ import type { KeyObject } from 'node:crypto';
 import { WxError, isWxError } from '../../errors/wx-error.js';
 import { privateKeyFromDer, signDeviceId } from '../../keys/ecdsa.js';
 import { signedMessage } from '../../keys/ecdsa.js';
-import { TokenSession } from '../../keys/pkcs11/token.js';
+import { TokenKey } from '../../keys/pkcs11/token-key.js';
+import { keyRef } from '../../keys/token-keys.js';
 import type { Queryable } from '../db/server-db.js';
 import type { ServerKeyring } from './keyring.js';
 
@@ -32,8 +33,8 @@ interface KeyRowOnServer {
 
 export class ProductSigners {
   private readonly keys = new Map<string, KeyObject>();
-  /** Token keys: a session per product key, its key handle found once; dropped when the token goes. */
-  private readonly tokens = new Map<string, { s: TokenSession; handle: Buffer }>();
+  /** Token keys, a session each, kept open (keys/pkcs11/token-key.ts). */
+  private readonly tokens = new Map<string, TokenKey>();
 
   constructor(
     private readonly keyring: ServerKeyring,
@@ -59,32 +60,10 @@ export class ProductSigners {
   /** Signs in the token (C_Sign in this thread: a block of 1,000 ids is about 0.1 s there); the session is opened once and kept. */
   private inToken(productId: number, row: KeyRowOnServer): (deviceId: string) => string {
     const name = `${productId}/${row.key_version}`;
-    let held = this.tokens.get(name);
-    if (!held) {
-      const s = TokenSession.open(
-        { module: row.pkcs11_module!, ...(row.pkcs11_token_serial ? { token_serial: row.pkcs11_token_serial } : {}), ...(row.pkcs11_token_label ? { token_label: row.pkcs11_token_label } : {}) },
-        this.pkcs11Pin,
-      );
-      try {
-        held = { s, handle: s.findKey({ key_id: row.pkcs11_key_id! }).handle };
-      } catch (e) {
-        s.close();
-        throw e;
-      }
-      this.tokens.set(name, held);
-    }
-    const h = held;
-    return (deviceId) => {
-      try {
-        return h.s.sign(h.handle, signedMessage(productId, deviceId));
-      } catch (e) {
-        if (isWxError(e) && e.code === 'PKCS11_TOKEN_REMOVED') {
-          this.tokens.delete(name);
-          h.s.close();
-        }
-        throw e;
-      }
-    };
+    let key = this.tokens.get(name);
+    if (!key) this.tokens.set(name, (key = new TokenKey(keyRef(row), () => this.pkcs11Pin)));
+    const k = key.open();
+    return (deviceId) => k.sign(signedMessage(productId, deviceId));
   }
 
   private unsealed(productId: number, keyVersion: number, sealed: Buffer): KeyObject {
@@ -108,7 +87,7 @@ export class ProductSigners {
 
   clear(): void {
     this.keys.clear();
-    for (const t of this.tokens.values()) t.s.close();
+    for (const t of this.tokens.values()) t.close();
     this.tokens.clear();
   }
 }

@@ -1,7 +1,7 @@
 import { toPayload, type ErrorPayload } from '../errors/wx-error.js';
 import type { PortInfo } from '../serial/ports.js';
 import { AdbClient } from './client.js';
-import { adbServerAddress } from './server-address.js';
+import { ADB_DEFAULT_PORT, adbServerAddress } from './server-address.js';
 
 export interface AdbPorts {
   /** Where the ADB server was looked for (`host:port`). */
@@ -21,7 +21,8 @@ const LIST_TIMEOUT_MS = 1000;
  * and says why.
  */
 export async function listAdbPorts(env: NodeJS.ProcessEnv = process.env): Promise<AdbPorts> {
-  let server = `${env.ANDROID_ADB_SERVER_ADDRESS || '127.0.0.1'}:${env.ANDROID_ADB_SERVER_PORT || 5037}`;
+  // As given, for the message, when the variables themselves are what is wrong.
+  let server = `${env.ANDROID_ADB_SERVER_ADDRESS || '127.0.0.1'}:${env.ANDROID_ADB_SERVER_PORT || ADB_DEFAULT_PORT}`;
   try {
     const at = adbServerAddress(env);
     server = `${at.host}:${at.port}`;

@@ -1,3 +1,4 @@
+import type { CoreContext } from '../../context.js';
 import { WxError } from '../../errors/wx-error.js';
 import { HostConn } from '../../serial/host-conn.js';
 import { filterPorts, listPorts } from '../../serial/ports.js';
@@ -51,6 +52,17 @@ const unitDoc = (u: UnitResult) => ({
 const unitLine = (u: UnitResult) =>
   `${u.result.padEnd(8)} ${u.port}  device_id ${u.device_id ?? '-'}  hwid ${u.hwid ?? '-'}  step ${u.step}${u.push_test ? `  push ${u.push_test.result}` : ''}${u.reason ? `  — ${u.reason}` : ''}${u.error?.engineer_en ? ` [${u.error.engineer_en}]` : ''}`;
 
+/** The pre-flight, with a fleet station's background worker (stopped again if the pre-flight refuses). */
+async function fleetPreflight(ctx: CoreContext, pid: number): Promise<{ fleet: FleetWorker | undefined; ready: LineReady }> {
+  const fleet = isJoined(ctx.db) ? new FleetWorker(ctx) : undefined;
+  try {
+    return { fleet, ready: await preflight(ctx, pid, undefined, { fleet: { onLow: () => fleet?.refillSoon() } }) };
+  } catch (e) {
+    await fleet?.stop();
+    throw e;
+  }
+}
+
 export const flashCommand: Command = {
   path: ['flash'],
   usage: FLASH_USAGE,
@@ -71,17 +83,10 @@ export const flashCommand: Command = {
     if (v['device-id'] !== undefined && v.sn !== undefined) throw new WxError('INPUT_INVALID', { field: '--device-id | --sn', detail: 'both given', allowed: 'one of them' });
     const timing = portTiming({ spec, ...timingFlags(v) }, {});
     const ctx = io.context();
-    // A fleet station: a block half used is topped up in the background, after the unit.
-    const fleet = isJoined(ctx.db) ? new FleetWorker(ctx) : undefined;
     // Everything the unit will need, checked before the port is even opened: a unit is never
-    // erased or written by a run that could not finish it.
-    let ready: LineReady;
-    try {
-      ready = await preflight(ctx, pid, undefined, { fleet: { onLow: () => fleet?.refillSoon() } });
-    } catch (e) {
-      await fleet?.stop();
-      throw e;
-    }
+    // erased or written by a run that could not finish it. A fleet station's half-used block is
+    // topped up in the background, after the unit.
+    const { fleet, ready } = await fleetPreflight(ctx, pid);
     const link = await openLink(spec, timing.baud, ctx.env.adbServer).catch(async (e: unknown) => {
       await fleet?.stop();
       throw e;
@@ -134,14 +139,7 @@ export const stationCommand: Command = {
     const stop = new AbortController();
     void io.interrupted.then(() => stop.abort());
     // A fleet station: uplink, downlink and refills in the background while the line runs (never on a unit's path).
-    const fleet = isJoined(ctx.db) ? new FleetWorker(ctx) : undefined;
-    let ready: LineReady;
-    try {
-      ready = await preflight(ctx, pid, undefined, { fleet: { onLow: () => fleet?.refillSoon() } });
-    } catch (e) {
-      await fleet?.stop();
-      throw e;
-    }
+    const { fleet, ready } = await fleetPreflight(ctx, pid);
     fleet?.start();
     const r = await runStation(ctx, specs.map((spec) => ({ spec, ...timing, placementPolls })), {
       product_id: pid,

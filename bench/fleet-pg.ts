@@ -5,6 +5,8 @@ import path from 'node:path';
 import pg from 'pg';
 import { freePort } from '../test/helpers/free-port.js';
 import { pgBinDir } from '../test/helpers/pg-cluster.js';
+import { onServer } from '../test/helpers/pg-client.js';
+export { onServer };
 
 /**
  * Real PostgreSQL for the fleet bench: WXPROV_BENCH_DATABASE_URL's server when that is set (a
@@ -61,16 +63,6 @@ export function clusterCpuS(postmaster: string | undefined): number | null {
     return null;
   }
   return ticks / 100;
-}
-
-export async function onServer<T>(url: string, fn: (c: pg.Client) => Promise<T>): Promise<T> {
-  const c = new pg.Client({ connectionString: url });
-  await c.connect();
-  try {
-    return await fn(c);
-  } finally {
-    await c.end();
-  }
 }
 
 function withDatabase(url: string, name: string): string {

@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
-import pg from 'pg';
 import { inject } from 'vitest';
 import { ensureCluster, pgUnavailable } from './pg-cluster.js';
+import { onServer } from './pg-client.js';
 
 /**
  * Real PostgreSQL for a test file: a fresh database, made on WXPROV_TEST_DATABASE_URL's server
@@ -18,16 +18,6 @@ async function serverUrl(): Promise<string> {
   if (process.env.WXPROV_TEST_DATABASE_URL) return process.env.WXPROV_TEST_DATABASE_URL;
   if (PG_UNAVAILABLE) throw new Error(`real PostgreSQL is needed for this test: ${PG_UNAVAILABLE}`);
   return (await ensureCluster(inject('wxprovPgRoot'))).url;
-}
-
-async function onServer<T>(url: string, fn: (c: pg.Client) => Promise<T>): Promise<T> {
-  const c = new pg.Client({ connectionString: url });
-  await c.connect();
-  try {
-    return await fn(c);
-  } finally {
-    await c.end();
-  }
 }
 
 export interface TestDatabase {

@@ -142,7 +142,7 @@ export interface SlotCounters {
   pass_rate: number | null;
 }
 
-export type Step = 'hello' | 'erase' | 'read' | 'allocate' | 'write' | 'readback' | 'verify' | 'commit' | 'confirm' | 'record' | 'push_test';
+export type Step = 'hello' | 'mes_check' | 'erase' | 'read' | 'allocate' | 'write' | 'readback' | 'verify' | 'commit' | 'confirm' | 'record' | 'push_test';
 
 export interface PushTestResult {
   result: 'PASS' | 'FAIL';
@@ -171,4 +171,80 @@ export interface UnitResult {
   key_version: number | null;
   push_test: PushTestResult | null;
   ms: number;
+  /** The MES check could not be asked and `mes_offline=allow` let the unit go on: the tile says so. */
+  mes_offline?: boolean;
+}
+
+/** Counts of one group of placements' results (a period, a slot, a station, or all). */
+export interface YieldCounts {
+  /** Units: distinct hwids whose first placement in the range falls here (a result with no hwid is a unit of its own). */
+  units: number;
+  pass: number;
+  fail: number;
+  existing: number;
+  /** Units whose first placement's result was PASS. */
+  first_pass: number;
+  /** first_pass / units; null with no units. */
+  fpy: number | null;
+}
+
+export interface YieldPeriod extends YieldCounts {
+  /** ISO start of the hour or day, on the station's clock in its time zone. */
+  start: string;
+  end: string;
+}
+
+export interface ParetoRow {
+  step: string;
+  code: string;
+  count: number;
+  /** count / all failures, 0..1. */
+  share: number;
+  /** Running total of share, in descending order of count. */
+  cumulative: number;
+}
+
+/** `wxprov stats` and the records screen's statistics tab: from the results log, every placement's result. */
+export interface YieldStats {
+  product_id: number | null;
+  since: string | null;
+  until: string | null;
+  by: 'hour' | 'day';
+  time_zone: string;
+  totals: YieldCounts;
+  periods: YieldPeriod[];
+  slots: (YieldCounts & { slot: string })[];
+  stations: (YieldCounts & { station: string | null })[];
+  pareto: ParetoRow[];
+}
+
+/** The line screen's strip: this station today. */
+export interface LineYield {
+  /** Start of the current hour and of today, ISO. */
+  hour_start: string;
+  day_start: string;
+  slots: { slot: string; units_hour: number; units_today: number; fpy_today: number | null }[];
+  /** Today's hours so far, oldest first. */
+  hourly: { start: string; units: number; pass: number; fail: number }[];
+}
+
+/** The MES settings as the setup screen shows them (the token's value never crosses). */
+export interface MesSettingsView {
+  check_url: string | null;
+  report_url: string | null;
+  offline: 'block' | 'allow';
+  /** Where the token comes from: WXPROV_MES_TOKEN, the key store, or nowhere. */
+  token: 'environment' | 'stored' | 'none';
+}
+
+/** The report outbox (`wxprov mes status`). */
+export interface MesStatus {
+  pending: number;
+  last_error: string | null;
+  last_sent_at: string | null;
+  /** Events the MES refused outright (4xx): kept, not sent again. */
+  refused: number;
+  sent: number;
+  /** When the next attempt is due after a failure, or null. */
+  next_attempt_at: string | null;
 }

@@ -12,7 +12,7 @@
  * only the app layer (main/core/app) imports the contract (test/unit/boundaries.test.ts).
  */
 import { z } from 'zod';
-import type { DevicePage, ErrorPayload, KeyInfo, PortInfo, ProductView, QueueStats, SlotCounters, Step, SyncResult, SyncStatus, UnitResult } from './contract-types.js';
+import type { DevicePage, ErrorPayload, KeyInfo, LineYield, MesSettingsView, MesStatus, PortInfo, ProductView, QueueStats, SlotCounters, Step, SyncResult, SyncStatus, UnitResult, YieldStats } from './contract-types.js';
 
 export type {
   DevicePage,
@@ -21,6 +21,10 @@ export type {
   ErrorParam,
   ErrorPayload,
   KeyInfo,
+  LineYield,
+  MesSettingsView,
+  MesStatus,
+  ParetoRow,
   PortInfo,
   ProductView,
   PushTestResult,
@@ -31,6 +35,9 @@ export type {
   SyncResult,
   SyncStatus,
   UnitResult,
+  YieldCounts,
+  YieldPeriod,
+  YieldStats,
 } from './contract-types.js';
 
 /** What crosses the edge: a value, or a stable error the UI shows in its language. */
@@ -300,6 +307,35 @@ export const messages = {
   },
   /** Every row records.search finds with the same filter (all pages); `since` is the CLI's --since. */
   'records.export': { input: z.object({ ...recordFilter, since: z.string().max(40).optional() }), whenLocked: 'allow' },
+  // yield and the MES
+  /** The records screen's statistics tab: the results log over a range (dates as `wxprov stats` takes them). */
+  'stats.get': {
+    input: z.object({
+      product_id: productId.optional(),
+      since: z.string().max(40).optional(),
+      until: z.string().max(40).optional(),
+      by: z.enum(['hour', 'day']).optional(),
+    }),
+    whenLocked: 'allow',
+    activity: 'passive',
+  },
+  /** The line screen's strip: this station's hour and day. */
+  'stats.line': { input: none, whenLocked: 'allow', activity: 'passive' },
+  'mes.get': { input: none, whenLocked: 'deny', activity: 'passive' },
+  /** Sets the MES addresses and what a unit does when the MES cannot be asked; `token` null removes the stored token, absent keeps it. */
+  'mes.set': {
+    input: z.object({
+      check_url: z.string().max(2000).nullable(),
+      report_url: z.string().max(2000).nullable(),
+      offline: z.enum(['block', 'allow']),
+      token: z.string().min(1).max(4096).nullable().optional(),
+    }),
+    whenLocked: 'deny',
+  },
+  /** The report outbox, on the line's status bar. */
+  'mes.status': { input: none, whenLocked: 'allow', activity: 'passive' },
+  /** Sends waiting reports now (the background worker does it anyway). */
+  'mes.sync': { input: none, whenLocked: 'allow' },
   // tools: the engineer's
   /** Talks to a live unit in the field through the platform. */
   'tools.push': { input: z.object({ push_token: z.string().min(1).max(512), msg: z.string().min(1).max(20_000) }), whenLocked: 'deny' },
@@ -355,6 +391,12 @@ export interface Outputs {
   'sync.retryFailed': { requeued: number };
   'records.search': DevicePage;
   'records.export': { rows: number; file: string; /** Browser mode: where to download it. */ url: string | null };
+  'stats.get': YieldStats;
+  'stats.line': LineYield;
+  'mes.get': MesSettingsView;
+  'mes.set': MesSettingsView;
+  'mes.status': MesStatus;
+  'mes.sync': MesStatus;
   'tools.push': { bytes: number };
   'tools.sign': { product_id: number; device_id: string; key_version: number; signature: string };
   'logs.tail': LogLine[];

@@ -69,6 +69,7 @@ export function createContext(o: ContextOptions = {}): CoreContext {
   redactor.add(env.appsecret);
   redactor.add(env.keyPassphrase);
   redactor.add(env.pkcs11Pin);
+  redactor.add(env.mesToken);
   const tightened: Tightened[] = [];
   const db = openDb(env.home, undefined, (t) => tightened.push(t), o.nativeBinding);
   const file = fileSink(env.home, { onTightened: (t) => tightened.push(t) });

@@ -25,6 +25,8 @@ export const ALLOWED_LATIN: ReadonlySet<string> = new Set([
   'hostAppId',
   'push_token',
   'WMPF',
+  // the factory's manufacturing execution system: what every line calls it
+  'MES',
   // abbreviations printed on hardware, in Windows and in Excel's menus
   'USB',
   'COM',

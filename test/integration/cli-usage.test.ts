@@ -92,7 +92,7 @@ describe('wxprov config get', () => {
   it('an unknown key, or get without one, is bad input naming the keys', async () => {
     const r = await cli(['config', 'get', 'station'], env);
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/^error INPUT_INVALID: <key> is invalid: station\. Allowed: station_code, sync_batch_size, home, station_confirmed/);
+    expect(r.stderr).toMatch(/^error INPUT_INVALID: <key> is invalid: station\. Allowed: station_code, sync_batch_size, mes_check_url, mes_report_url, mes_offline, mes_token, home, station_confirmed/);
     expect((await cli(['config', 'get'], env)).code).toBe(2);
   });
 });

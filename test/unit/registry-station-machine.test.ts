@@ -42,7 +42,7 @@ describe('the station code and the computer', () => {
     expect(e).toMatchObject({ code: 'STATION_MACHINE_CHANGED', params: { station_code: 'A1' } });
     expect(e.message).toBeTruthy();
     // The binding is not a setting anyone lists or sets by hand.
-    expect(Object.keys(settings.all())).toEqual(['station_code', 'sync_batch_size']);
+    expect(Object.keys(settings.all())).toEqual(['station_code', 'sync_batch_size', 'mes_check_url', 'mes_report_url', 'mes_offline']);
     expect(caught(() => settings.set('station_machine', 'x', AT.toISOString(), 'op')).code).toBe('SETTING_INVALID');
   });
 

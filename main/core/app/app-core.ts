@@ -95,7 +95,11 @@ export class AppCore {
       productId: () => this.productId(),
       pushTest: () => this.pushTest(),
       onLine: (s) => this.emit('line', s),
-      onUnit: (u) => this.emit('unit', u),
+      onUnit: (u) => {
+        this.emit('unit', u);
+        // Its MES report was queued with the result: send it now, off the unit's path.
+        this.rt?.mes.nudge();
+      },
       now: this.now,
       timeZone: opts.timeZone,
       station: opts.tuning?.station,

@@ -7,8 +7,10 @@ import { fleetOwned } from './handlers/fleet-owned.js';
 import { keystoreHandlers } from './handlers/keystore.js';
 import { lineHandlers } from './handlers/line.js';
 import { lockHandlers } from './handlers/lock.js';
+import { mesHandlers } from './handlers/mes.js';
 import { recordsHandlers } from './handlers/records.js';
 import { setupHandlers } from './handlers/setup.js';
+import { statsHandlers } from './handlers/stats.js';
 import { toolsHandlers } from './handlers/tools.js';
 
 export type { AppServiceOptions } from './app-core.js';
@@ -39,8 +41,10 @@ export async function createAppService(opts: AppServiceOptions): Promise<AppServ
       ...keystoreHandlers(core),
       ...lineHandlers(core),
       ...recordsHandlers(core),
+      ...statsHandlers(core),
       ...toolsHandlers(core),
       ...lockHandlers(core),
+      ...mesHandlers(core),
     }),
   );
   return {

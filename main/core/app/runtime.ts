@@ -6,6 +6,7 @@ import { PassphraseSealer } from '../keys/passphrase-sealer.js';
 import { Settings } from '../registry/settings.js';
 import { isJoined } from '../fleet/membership.js';
 import { FleetWorker } from '../fleet/worker.js';
+import { MesWorker } from '../mes/worker.js';
 import { SyncWorker, type SyncStatus, type SyncWorkerOptions } from '../registry/sync-worker.js';
 import type { StationOptions } from '../serial/station.js';
 import { SimWorld, type SimWorldOptions } from './sim-world.js';
@@ -17,6 +18,8 @@ export interface Runtime {
   worker: SyncWorker;
   /** A station in a fleet: its uplink, downlink and block refills in the background (fleet/worker.ts). */
   fleet?: FleetWorker;
+  /** The MES report outbox's sender (idle while no report address is set). */
+  mes: MesWorker;
   /** Simulation only. */
   world?: SimWorld;
   /** How the line opens a slot's port when not as a serial port: simulation's in-process fixtures. */
@@ -40,18 +43,21 @@ function withWorker(mode: Mode, ctx: CoreContext, c: RuntimeCommon, world?: SimW
   worker.start();
   const fleet = isJoined(ctx.db) ? new FleetWorker(ctx) : undefined;
   fleet?.start();
+  const mes = new MesWorker(ctx).start();
   let closing: Promise<void> | undefined;
   return {
     mode,
     ctx,
     worker,
     fleet,
+    mes,
     world,
     openPort: world ? (p, baud) => world.openPort(p, baud) : undefined,
     close: () =>
       (closing ??= (async () => {
         await worker.stop();
         await fleet?.stop();
+        await mes.stop();
         ctx.close();
         await world?.close();
       })()),

@@ -19,6 +19,8 @@ export interface StationEnv {
   machineId?: string;
   /** WXPROV_PKCS11_PIN: a hardware token's PIN; when set it wins over the one the key store keeps (keys/pkcs11/pin.ts). */
   pkcs11Pin?: string;
+  /** WXPROV_MES_TOKEN: the MES's bearer token; when set it wins over the one the key store keeps (mes/token.ts). */
+  mesToken?: string;
   /** ANDROID_ADB_SERVER_ADDRESS / _PORT as given: adb's own convention for where its server is (checked when an adb: slot opens, adb/server-address.ts). */
   adbServer?: { ANDROID_ADB_SERVER_ADDRESS?: string; ANDROID_ADB_SERVER_PORT?: string };
 }
@@ -38,6 +40,7 @@ export function readEnv(env: NodeJS.ProcessEnv = process.env): StationEnv {
     tokenMode: mode,
     machineId: envValue(env, 'WXPROV_MACHINE_ID'),
     pkcs11Pin: env.WXPROV_PKCS11_PIN || undefined,
+    mesToken: env.WXPROV_MES_TOKEN?.trim() || undefined,
     adbServer: { ANDROID_ADB_SERVER_ADDRESS: env.ANDROID_ADB_SERVER_ADDRESS, ANDROID_ADB_SERVER_PORT: env.ANDROID_ADB_SERVER_PORT },
   };
 }

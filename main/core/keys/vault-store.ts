@@ -57,6 +57,10 @@ export class VaultStore {
     return this.db.prepare('SELECT sealed, meta FROM sealed_values WHERE name = ?').get(name) as SealedValue | undefined;
   }
 
+  deleteValue(name: string): boolean {
+    return this.db.prepare('DELETE FROM sealed_values WHERE name = ?').run(name).changes > 0;
+  }
+
   setValue(name: string, v: SealedValue, at: string, by: string): void {
     this.db
       .prepare(

@@ -231,6 +231,11 @@ export class KeyVault {
     this.store.setValue(name, { sealed: this.seal(plain), meta }, this.o.now().toISOString(), this.o.actor);
   }
 
+  /** Removing a secret needs no unlock: nothing is revealed. */
+  deleteValue(name: string): boolean {
+    return this.store.deleteValue(name);
+  }
+
   getValue(name: string): Buffer | undefined {
     const v = this.store.value(name);
     return v ? this.unseal(v.sealed) : undefined;

@@ -1,4 +1,5 @@
 import type { Db } from '../db/open.js';
+import { queueVoidEvent } from '../mes/events.js';
 
 export type DeviceStatus = 'allocated' | 'written' | 'verified' | 'failed' | 'void';
 export const DEVICE_STATUSES: readonly DeviceStatus[] = ['allocated', 'written', 'verified', 'failed', 'void'];
@@ -128,6 +129,9 @@ export class DeviceStore {
   markVoid(id: number, reason: string, at: string, by: string): void {
     this.db.prepare("UPDATE devices SET status = 'void', last_error = ?, operator = ?, updated_at = ? WHERE id = ?").run(`void: ${reason}`, by, at, id);
     this.db.prepare("UPDATE outbox SET state = 'cancelled', last_error = ? WHERE device_row = ? AND state IN ('pending', 'failed')").run(`void: ${reason}`, id);
+    // The MES hears of it in the same transaction (when reporting is on).
+    const row = this.byRow(id);
+    if (row) queueVoidEvent(this.db, row, at);
   }
 
   /** The registration state of one row: pending, synced, failed, cancelled, or undefined when never queued. */

@@ -14,7 +14,33 @@ const SPECS = {
     check: (v: string) => /^\d+$/.test(v) && Number(v) >= 1 && Number(v) <= 1000,
     default: '100',
   },
+  // The factory's MES (mes/): empty turns a hook off. The token is a secret: not a setting (mes/token.ts).
+  mes_check_url: {
+    allowed: 'an http:// or https:// address, or empty to turn the route check off',
+    check: (v: string) => v === '' || isHttpUrl(v),
+    default: undefined as string | undefined,
+  },
+  mes_report_url: {
+    allowed: 'an http:// or https:// address, or empty to turn reporting off',
+    check: (v: string) => v === '' || isHttpUrl(v),
+    default: undefined as string | undefined,
+  },
+  mes_offline: {
+    allowed: 'block (a unit waits while the MES cannot be asked) or allow (it goes on, and its result says so)',
+    check: (v: string) => v === 'block' || v === 'allow',
+    default: 'block',
+  },
 } as const;
+
+/** An absolute http(s) address with a host and no credentials in it (they would end up in logs). */
+function isHttpUrl(v: string): boolean {
+  try {
+    const u = new URL(v);
+    return (u.protocol === 'http:' || u.protocol === 'https:') && u.hostname !== '' && u.username === '' && u.password === '';
+  } catch {
+    return false;
+  }
+}
 
 export type SettingKey = keyof typeof SPECS;
 export const SETTING_KEYS = Object.keys(SPECS) as SettingKey[];
@@ -46,14 +72,20 @@ export class Settings {
   }
 
   get(key: SettingKey): string | undefined {
-    return this.raw(key) ?? SPECS[key].default;
+    // An empty value is a setting turned off (the MES addresses): the same as never set.
+    return this.raw(key) || SPECS[key].default;
   }
 
   /** Setting the station code (even to the value it has) binds it to this computer: that is how a moved data dir is confirmed. */
-  set(key: string, value: string, at: string, by: string): void {
+  /** Throws SETTING_INVALID unless `key` may be set to `value`; writes nothing. */
+  check(key: string, value: string): void {
     if (!(key in SPECS)) throw new WxError('SETTING_INVALID', { key, value, allowed: `a key among ${SETTING_KEYS.join(', ')}` });
     const spec = SPECS[key as SettingKey];
     if (!spec.check(value)) throw new WxError('SETTING_INVALID', { key, value, allowed: spec.allowed });
+  }
+
+  set(key: string, value: string, at: string, by: string): void {
+    this.check(key, value);
     // A station in a fleet has the code the server gave it (fleet/join.ts): two stations must never share one.
     const fleetCode = key === 'station_code' ? (this.db.prepare('SELECT station_code FROM fleet_membership WHERE id = 1').pluck().get() as string | undefined) : undefined;
     if (fleetCode !== undefined && fleetCode !== value) throw new WxError('FLEET_STATION_CODE_ON_SERVER', { station_code: fleetCode });

@@ -3,6 +3,8 @@ import { WxError } from '../errors/wx-error.js';
 import { fleetPreflight, type FleetLine, type FleetLineOptions } from '../fleet/line.js';
 import { isJoined } from '../fleet/membership.js';
 import { KeyService, type Signer } from '../keys/key-service.js';
+import { mesConfig, type MesConfig } from '../mes/config.js';
+import { mesToken } from '../mes/token.js';
 import { DeviceStore } from '../registry/device-store.js';
 import { Registry } from '../registry/registry.js';
 
@@ -20,6 +22,20 @@ export interface LineReady {
   verify(productId: number, deviceId: string, signature: string, keyVersion: number): boolean;
   /** Live rows queued now because they were not (see DeviceStore.queueUnqueued). */
   requeued: number;
+  /** The MES route check, when `mes_check_url` is set: asked for every unit before anything is written. */
+  mes?: MesLine;
+}
+
+export interface MesLine {
+  config: MesConfig & { checkUrl: string };
+  token?: string;
+}
+
+/** The route check's settings and token, read once per run (a stored token that cannot be opened stops the run here, not at the first unit). */
+function mesLine(ctx: CoreContext): MesLine | undefined {
+  const config = mesConfig(ctx);
+  if (!config.checkUrl) return undefined;
+  return { config: { ...config, checkUrl: config.checkUrl }, token: mesToken(ctx) };
 }
 
 export interface PreflightOptions {
@@ -40,7 +56,7 @@ export interface PreflightOptions {
  * queues nothing: registration is the server's.
  */
 export async function preflight(ctx: CoreContext, productId: number, keyVersion?: number, o: PreflightOptions = {}): Promise<LineReady> {
-  if (isJoined(ctx.db)) return { ...(await fleetPreflight(ctx, productId, o.fleet)), requeued: 0 };
+  if (isJoined(ctx.db)) return { ...(await fleetPreflight(ctx, productId, o.fleet)), requeued: 0, mes: mesLine(ctx) };
   const registry = new Registry(ctx);
   const product = registry.requireRegistrable(productId);
   const hostAppId = ctx.env.appid;
@@ -58,5 +74,6 @@ export async function preflight(ctx: CoreContext, productId: number, keyVersion?
     signer,
     verify: (pid, deviceId, signature, kv) => keys.verify(pid, deviceId, signature, kv).valid,
     requeued,
+    mes: mesLine(ctx),
   };
 }

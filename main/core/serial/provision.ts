@@ -4,6 +4,8 @@ import { WxError, isWxError, toPayload, type ErrorPayload, type Words } from '..
 import { allocateFromFleet } from '../fleet/allocate.js';
 import type { DeviceRow } from '../registry/device-store.js';
 import { Registry } from '../registry/registry.js';
+import { mesCheck } from '../mes/check.js';
+import { MesOutbox } from '../mes/events.js';
 import { UnitResults, type UnitOutcome } from '../registry/unit-results.js';
 import { field, fieldMap } from './frame.js';
 import type { HostConn } from './host-conn.js';
@@ -11,11 +13,12 @@ import { judgeLocked, type UnitIdentity } from './locked-unit.js';
 import { preflight, type LineReady } from './preflight.js';
 import { runPushTest, type PushTestResult } from './push-test.js';
 
-export type Step = 'hello' | 'erase' | 'read' | 'allocate' | 'write' | 'readback' | 'verify' | 'commit' | 'confirm' | 'record' | 'push_test';
+export type Step = 'hello' | 'mes_check' | 'erase' | 'read' | 'allocate' | 'write' | 'readback' | 'verify' | 'commit' | 'confirm' | 'record' | 'push_test';
 
 /** How far along a unit is at the start of each step, for the progress bar. */
 export const STEP_PROGRESS: Record<Step, number> = {
   hello: 0.05,
+  mes_check: 0.08,
   erase: 0.1,
   read: 0.15,
   allocate: 0.2,
@@ -32,7 +35,7 @@ export const STEP_PROGRESS: Record<Step, number> = {
  * Steps a stop may end a unit at: everything up to sending COMMIT. Once COMMIT is sent the
  * unit may hold its identity, so the confirm and the record are finished whatever happens.
  */
-const STOPPABLE: ReadonlySet<Step> = new Set(['hello', 'erase', 'read', 'allocate', 'write', 'readback', 'verify', 'commit', 'push_test']);
+const STOPPABLE: ReadonlySet<Step> = new Set(['hello', 'mes_check', 'erase', 'read', 'allocate', 'write', 'readback', 'verify', 'commit', 'push_test']);
 
 export type { UnitOutcome };
 
@@ -53,6 +56,8 @@ export interface UnitResult {
   key_version: number | null;
   push_test: PushTestResult | null;
   ms: number;
+  /** The MES could not be asked and `mes_offline=allow` let the unit go on: its tile says so. */
+  mes_offline?: boolean;
 }
 
 export interface ProvisionRequest {
@@ -114,24 +119,57 @@ export async function provisionUnit(
   ready?: LineReady,
 ): Promise<UnitResult> {
   ready ??= await preflight(ctx, req.product_id, req.key_version);
-  const unit = await provisionOnce(ctx, conn, req, onEvent, ready);
-  logResult(ctx, unit, ready.station_code);
+  let logged = false;
+  // Called inside the transaction that writes the unit's last ledger change, when there is one,
+  // so the ledger, the results log and the MES report can never disagree after a kill.
+  const record = (u: UnitResult) => {
+    if (logged) return;
+    logged = true;
+    logResult(ctx, u, ready.station_code, req.sn ?? null);
+  };
+  const unit = await provisionOnce(ctx, conn, req, onEvent, ready, record);
+  record(unit);
   return unit;
 }
 
 /**
- * Every result goes to the results log, the day's counters' source (a FAIL before an id was
- * allocated has no other trace). Logging it can fail without changing what the unit is.
+ * Every result goes to the results log (the day's counters and `wxprov stats` read it; a FAIL
+ * before an id was allocated has no other trace) and, when reporting is on, to the MES outbox —
+ * both in one transaction. Logging it can fail without changing what the unit is.
  */
-function logResult(ctx: CoreContext, u: UnitResult, station: string): void {
+function logResult(ctx: CoreContext, u: UnitResult, station: string, sn: string | null): void {
   try {
-    new UnitResults(ctx.db).add({ result: u.result, port: u.port, product_id: u.product_id, device_id: u.device_id, hwid: u.hwid, step: u.step, code: u.code }, station, ctx.now());
+    ctx.db.transaction(() => {
+      const at = ctx.now().toISOString();
+      new UnitResults(ctx.db).add({ result: u.result, port: u.port, product_id: u.product_id, device_id: u.device_id, hwid: u.hwid, step: u.step, code: u.code }, station, new Date(at));
+      new MesOutbox(ctx.db).addIfReporting({
+        station,
+        slot: u.port,
+        product_id: u.product_id,
+        device_id: u.device_id,
+        hwid: u.hwid,
+        sn: sn ?? (u.device_id ? ((ctx.db.prepare('SELECT sn FROM devices WHERE product_id = ? AND device_id = ?').pluck().get(u.product_id, u.device_id) as string | null | undefined) ?? null) : null),
+        result: u.result,
+        step: u.step,
+        code: u.code,
+        key_version: u.key_version,
+        push_test: u.push_test?.result ?? null,
+        at,
+      });
+    })();
   } catch (e) {
     ctx.log.error('unit.result_not_logged', { port: u.port, device_id: u.device_id, result: u.result, error: e instanceof Error ? e.message : String(e) });
   }
 }
 
-async function provisionOnce(ctx: CoreContext, conn: HostConn, req: ProvisionRequest, onEvent: (e: ProvisionEvent) => void, ready: LineReady): Promise<UnitResult> {
+async function provisionOnce(
+  ctx: CoreContext,
+  conn: HostConn,
+  req: ProvisionRequest,
+  onEvent: (e: ProvisionEvent) => void,
+  ready: LineReady,
+  record: (u: UnitResult) => void,
+): Promise<UnitResult> {
   const started = Date.now();
   const port = conn.link.path;
   const registry = new Registry(ctx);
@@ -139,6 +177,7 @@ async function provisionOnce(ctx: CoreContext, conn: HostConn, req: ProvisionReq
   let hwid: string | null = null;
   let device: DeviceRow | undefined;
   let committing = false;
+  let mesOffline = false;
   const emit = (s: Step) => {
     step = s;
     if (STOPPABLE.has(s) && req.signal?.aborted) throw new StepFailure(s, new WxError('LINE_STOPPED'));
@@ -168,6 +207,7 @@ async function provisionOnce(ctx: CoreContext, conn: HostConn, req: ProvisionReq
     key_version: device?.key_version ?? null,
     push_test: null,
     ms: Date.now() - started,
+    ...(mesOffline ? { mes_offline: true } : {}),
     ...extra,
   });
   const fail = (failedStep: Step, err: unknown, extra: Partial<UnitResult> = {}): UnitResult => {
@@ -197,6 +237,25 @@ async function provisionOnce(ctx: CoreContext, conn: HostConn, req: ProvisionReq
     hwid = field(hello.frame, 'hwid') ?? null;
     if (!hwid) throw new StepFailure(step, new WxError('DEVICE_BAD_ANSWER', { step, detail: 'no hwid in OK HELLO' }));
     if (req.hwid !== undefined && hwid !== req.hwid) throw new StepFailure(step, new WxError('UNIT_CHANGED', { before: req.hwid, after: hwid }));
+
+    // ── the MES route check: before anything is read into the ledger or written ──
+    if (ready.mes) {
+      emit('mes_check');
+      const { config, token } = ready.mes;
+      try {
+        const asked = await mesCheck(
+          { station: ready.station_code, slot: port, product_id: req.product_id, hwid, sn: req.sn ?? null, operator: ctx.actor },
+          { url: config.checkUrl, offline: config.offline, token, signal: req.signal },
+        );
+        if (asked.offline) {
+          mesOffline = true;
+          ctx.log.warn('mes.check_offline_allowed', { port, hwid, detail: asked.detail });
+        }
+      } catch (e) {
+        if (req.signal?.aborted) throw new StepFailure('mes_check', new WxError('LINE_STOPPED'));
+        throw new StepFailure('mes_check', isWxError(e) ? e : new WxError('INTERNAL', { detail: String(e) }));
+      }
+    }
     let state = field(hello.frame, 'state');
 
     if (state === 'locked') {
@@ -272,8 +331,11 @@ async function provisionOnce(ctx: CoreContext, conn: HostConn, req: ProvisionReq
     if (after !== 'locked') throw new StepFailure(step, new WxError('DEVICE_NOT_LOCKED', { state: after ?? { zh: '无应答', en: 'no answer' } }));
 
     emit('record');
-    recordPass(ctx, registry, device, port, !ready.fleet);
-    device = registry.devices.byRow(device.id);
+    const passed = device;
+    recordPass(ctx, registry, passed, port, !ready.fleet, () => {
+      device = registry.devices.byRow(passed.id);
+      if (!req.push_test) record(result('PASS'));
+    });
     committing = false;
     return req.push_test ? await pushTest(result('PASS')) : result('PASS');
   } catch (e) {
@@ -281,8 +343,14 @@ async function provisionOnce(ctx: CoreContext, conn: HostConn, req: ProvisionReq
     const err = e instanceof StepFailure ? e.error : e;
     if (device && device.status !== 'verified') {
       // The id stays bound to this hwid (status failed, not void): the same unit resumes with it.
-      registry.devices.update(device.id, { status: 'failed', last_error: `${failedStep}: ${toPayload(err).code}`, port }, ctx.now().toISOString());
-      device = registry.devices.byRow(device.id);
+      const failed = device;
+      return ctx.db.transaction(() => {
+        registry.devices.update(failed.id, { status: 'failed', last_error: `${failedStep}: ${toPayload(err).code}`, port }, ctx.now().toISOString());
+        device = registry.devices.byRow(failed.id);
+        const u = fail(failedStep, err);
+        record(u);
+        return u;
+      }).immediate();
     }
     return fail(failedStep, err);
   }
@@ -335,11 +403,12 @@ function allocateFor(ctx: CoreContext, registry: Registry, ready: LineReady, req
  * PASS on the ledger (its registration is already queued; queue() keeps that idempotent). A
  * fleet station queues nothing: the server queued the id when it minted or signed it.
  */
-function recordPass(ctx: CoreContext, registry: Registry, device: DeviceRow, port: string, registers: boolean): void {
+function recordPass(ctx: CoreContext, registry: Registry, device: DeviceRow, port: string, registers: boolean, alsoInside: () => void): void {
   ctx.db.transaction(() => {
     const at = ctx.now().toISOString();
     registry.devices.update(device.id, { status: 'verified', last_error: null, port }, at);
     if (registers) registry.devices.queue(device.id, device.product_id, device.device_id, at);
+    alsoInside();
   }).immediate();
 }
 

@@ -17,6 +17,7 @@ const config = () => import('./config.js');
 const devices = () => import('./devices.js');
 const devicesVoid = () => import('./devices-void.js');
 const records = () => import('./records.js');
+const stats = () => import('./stats.js');
 const serial = () => import('./serial.js');
 const sync = () => import('./sync.js');
 const sim = () => import('./sim.js');
@@ -28,6 +29,7 @@ const server = () => import('./server.js');
 const serverAdmin = () => import('./server-admin.js');
 const serverFleet = () => import('./server-fleet.js');
 const fleet = () => import('./fleet.js');
+const mes = () => import('./mes.js');
 
 /** Work the factory server owns once a station joined one: refused there with the reason (cli/server-owned.ts). */
 const products = serverOwned('FLEET_PRODUCTS_ON_SERVER');
@@ -61,10 +63,12 @@ export const COMMANDS: readonly CommandEntry[] = [
   lazy(['sync'], sync, 'syncCommand'),
   lazy(['queue'], sync, 'queueCommand'),
   lazy(['records'], records, 'recordsCommand'),
+  lazy(['stats'], stats, 'statsCommand'),
   lazy(['flash'], serial, 'flashCommand'),
   lazy(['station'], serial, 'stationCommand'),
   lazy(['ports'], serial, 'portsCommand'),
   lazy(['sim', 'wechat'], sim, 'simWechatCommand'),
+  lazy(['sim', 'mes'], sim, 'simMesCommand'),
   lazy(['sim', 'device'], simDevice, 'simDeviceCommand'),
   lazy(['sim', 'adb'], simAdb, 'simAdbCommand'),
   lazy(['demo'], demo, 'demoCommand'),
@@ -86,4 +90,6 @@ export const COMMANDS: readonly CommandEntry[] = [
   lazy(['fleet', 'join'], fleet, 'fleetJoinCommand'),
   lazy(['fleet', 'status'], fleet, 'fleetStatusCommand'),
   lazy(['fleet', 'sync'], fleet, 'fleetSyncCommand'),
+  lazy(['mes', 'status'], mes, 'mesStatusCommand'),
+  lazy(['mes', 'sync'], mes, 'mesSyncCommand'),
 ];

@@ -5,6 +5,9 @@ import { filterPorts, listPorts } from '../../serial/ports.js';
 import { DEFAULT_PLACEMENT_POLLS } from '../../serial/placement.js';
 import { isJoined } from '../../fleet/membership.js';
 import { FleetWorker } from '../../fleet/worker.js';
+import { mesConfig } from '../../mes/config.js';
+import { deliverMes } from '../../mes/sender.js';
+import { MesWorker } from '../../mes/worker.js';
 import { preflight, type LineReady } from '../../serial/preflight.js';
 import { provisionUnit, type UnitResult } from '../../serial/provision.js';
 import { listAdbPorts } from '../../adb/adb-ports.js';
@@ -33,6 +36,23 @@ function timingFlags(v: Values) {
   };
 }
 
+/** Each report's deadline on the way out: a one-shot run waits this long at most for the MES. */
+const EXIT_REPORT_MS = 3_000;
+
+/**
+ * A one-shot run tries to deliver its MES reports before it exits (at most 3 s); what is not
+ * delivered stays in the outbox for the next run, `wxprov mes sync`, or a running station.
+ */
+async function reportBeforeExit(ctx: CoreContext, note: (t: string) => void): Promise<void> {
+  if (!mesConfig(ctx).reportUrl) return;
+  try {
+    const r = await deliverMes(ctx, { deadline: Date.now() + EXIT_REPORT_MS });
+    if (r.status.pending > 0) note(`# MES: ${r.status.pending} report(s) wait in the outbox (${r.status.last_error ?? 'time is up'}); wxprov mes sync sends them\n`);
+  } catch (e) {
+    ctx.log.error('mes.exit_report_error', { error: e instanceof Error ? e.message : String(e) });
+  }
+}
+
 /** The contract's keys first, then the details an engineer wants. */
 const unitDoc = (u: UnitResult) => ({
   result: u.result,
@@ -47,10 +67,11 @@ const unitDoc = (u: UnitResult) => ({
   key_version: u.key_version,
   push_test: u.push_test ? u.push_test.result : null,
   ms: u.ms,
+  ...(u.mes_offline ? { mes_offline: true } : {}),
 });
 
 const unitLine = (u: UnitResult) =>
-  `${u.result.padEnd(8)} ${u.port}  device_id ${u.device_id ?? '-'}  hwid ${u.hwid ?? '-'}  step ${u.step}${u.push_test ? `  push ${u.push_test.result}` : ''}${u.reason ? `  — ${u.reason}` : ''}${u.error?.engineer_en ? ` [${u.error.engineer_en}]` : ''}`;
+  `${u.result.padEnd(8)} ${u.port}  device_id ${u.device_id ?? '-'}  hwid ${u.hwid ?? '-'}  step ${u.step}${u.push_test ? `  push ${u.push_test.result}` : ''}${u.mes_offline ? '  (MES unreachable: let through)' : ''}${u.reason ? `  — ${u.reason}` : ''}${u.error?.engineer_en ? ` [${u.error.engineer_en}]` : ''}`;
 
 /** The pre-flight, with a fleet station's background worker (stopped again if the pre-flight refuses). */
 async function fleetPreflight(ctx: CoreContext, pid: number): Promise<{ fleet: FleetWorker | undefined; ready: LineReady }> {
@@ -107,6 +128,7 @@ export const flashCommand: Command = {
     } finally {
       conn.dispose();
       await link.close();
+      await reportBeforeExit(ctx, (t) => !v.json && io.stderr.write(t));
       // The unit's result is out; a refill it asked for finishes before the process ends.
       await fleet?.settle();
       await fleet?.stop();
@@ -141,6 +163,8 @@ export const stationCommand: Command = {
     // A fleet station: uplink, downlink and refills in the background while the line runs (never on a unit's path).
     const { fleet, ready } = await fleetPreflight(ctx, pid);
     fleet?.start();
+    // Results go to the MES in the background: the line never waits for it.
+    const mes = mesConfig(ctx).reportUrl ? new MesWorker(ctx).start() : undefined;
     const r = await runStation(ctx, specs.map((spec) => ({ spec, ...timing, placementPolls })), {
       product_id: pid,
       ready,
@@ -149,13 +173,18 @@ export const stationCommand: Command = {
       signal: stop.signal,
       onEvent: (e) => {
         if (e.type === 'unit') {
+          mes?.nudge();
           // One line per unit, written as it happens: a supervisor can tail it.
           io.stdout.write((v.json ? JSON.stringify({ ...unitDoc(e.unit), counters: e.counters }) : unitLine(e.unit)) + '\n');
         } else if (!v.json && e.type === 'port' && e.state !== 'opening') {
           io.stderr.write(`${e.port}: ${e.state}${e.error ? ` (${e.error.code}: ${e.error.message_en})` : ''}\n`);
         }
       },
-    }).finally(() => fleet?.stop());
+    }).finally(async () => {
+      await mes?.stop();
+      await fleet?.stop();
+    });
+    await reportBeforeExit(ctx, (t) => !v.json && io.stderr.write(t));
     if (!v.json) {
       for (const c of r.counters) io.stderr.write(`${c.port}: pass ${c.pass}, fail ${c.fail}, existing ${c.existing}, pass rate ${c.pass_rate === null ? '-' : (c.pass_rate * 100).toFixed(1) + '%'}\n`);
     }

@@ -5,9 +5,17 @@
  * shapes and the renderer reads them, and neither may drift from the other. Like everything in
  * preload/, it imports nothing from main/.
  */
-import type { DeviceStatus } from './contract-types.js';
+import type { DeviceStatus, ParetoRow, YieldCounts, YieldPeriod, YieldStats } from './contract-types.js';
 
-export type { DeviceStatus };
+export type { DeviceStatus, ParetoRow, YieldCounts, YieldPeriod, YieldStats };
+
+/**
+ * `GET /dashboard/stats?station=&product=&since=&until=&by=&tz=`: yield from the stations'
+ * results logs, the station's `YieldStats` exactly (same rules, same shape), for one station
+ * or (no `station`) the whole fleet. Periods are hours or days in `tz` (default UTC); a slot is
+ * a port (`STATION/port` over the whole fleet).
+ */
+export type FleetYieldAnswer = YieldStats;
 
 export interface StationSummary {
   station: string;
@@ -23,6 +31,9 @@ export interface StationSummary {
   fail: number;
   /** pass / (pass + fail), null with neither. */
   rate: number | null;
+  /** The same day from the station's results log (yield rules): units, and their first-pass yield (null with none). Absent on an older server. */
+  units_today?: number;
+  fpy_today?: number | null;
 }
 
 export interface StationsAnswer {

@@ -68,13 +68,14 @@ describe('a station and the real factory server', () => {
     expect(flashed.json).toMatchObject({ result: 'PASS', device_id: 'EE100001', hwid: 'HWE2E1' });
     expect(dev.identity()).toMatchObject({ host_app_id: sim.appid, product_id: String(pid), device_id: 'EE100001' });
     const offline = await cliAsync(['fleet', 'status', '--json'], env);
-    expect(offline.json.uplink_pending).toBe(3);
+    // Three ledger changes and the unit's result.
+    expect(offline.json.uplink_pending).toBe(4);
 
     await start();
     const synced = await cliAsync(['fleet', 'sync', '--json'], env);
     expect([synced.code, synced.stderr]).toEqual([0, '']);
     expect(synced.json).toMatchObject({ station_code: 'E1', uplink_pending: 0 });
-    expect(synced.json.uplink.sent).toBe(3);
+    expect(synced.json.uplink.sent).toBe(4);
 
     // The server's records hold the unit as the station made it.
     const records = await cliAsync(['server', 'records', '--home', serverHome, '--station', 'E1', '--format', 'json'], serverEnv);

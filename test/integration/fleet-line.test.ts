@@ -88,11 +88,11 @@ describe('the line on a fleet station', () => {
           await conn.link.close();
         }
       }
-      // 3 units × 3 changes each reach the server without anyone asking; blocks are topped up.
+      // 3 units × (3 changes and a result) each reach the server without anyone asking; blocks are topped up.
       const unsent = () => ctx!.db.prepare('SELECT COUNT(*) FROM fleet_uplink WHERE sent_at IS NULL').pluck().get();
       const unused = () => ctx!.db.prepare("SELECT COUNT(*) FROM fleet_ids WHERE state = 'unused'").pluck().get();
       await until(() => unsent() === 0 && unused() === 5, 10_000, 'uplink and refill');
-      expect(fleet.rowsOf('G1').size).toBe(9);
+      expect(fleet.rowsOf('G1').size).toBe(12);
     } finally {
       await worker.stop();
     }

@@ -159,7 +159,8 @@ describe('a joined station', () => {
       expect(db.prepare("SELECT state FROM fleet_ids WHERE device_id = 'FXF100001'").pluck().get()).toBe('used');
     });
     const offline = await status();
-    expect(offline).toMatchObject({ uplink_pending: 3, blocks: { [PID]: 5 } });
+    // Three ledger changes and the unit's result.
+    expect(offline).toMatchObject({ uplink_pending: 4, blocks: { [PID]: 5 } });
     // Records and search work as before.
     expect((await cli(['devices', 'search', '--json'], env)).stdout).toContain('FXF100001');
     expect((await cli(['records', '--format', 'json'], env)).stdout).toContain('FXF100001');
@@ -169,8 +170,8 @@ describe('a joined station', () => {
     await fleet.restart();
     const up = await cli(['fleet', 'sync', '--json'], env);
     expect(up.code).toBe(0);
-    expect(up.json).toMatchObject({ server: fleet.url, station_code: 'F1', uplink_pending: 0, uplink: { sent: 3, accepted: 3, duplicates: 0 } });
-    const rows = [...fleet.rowsOf('F1').values()];
+    expect(up.json).toMatchObject({ server: fleet.url, station_code: 'F1', uplink_pending: 0, uplink: { sent: 4, accepted: 4, duplicates: 0 } });
+    const rows = [...fleet.rowsOf('F1').values()].filter((x) => x.kind !== 'result');
     expect(rows.map((x) => [x.device_id, x.version, x.kind, x.status])).toEqual([
       ['FXF100001', 1, 'device', 'allocated'],
       ['FXF100001', 2, 'device', 'written'],
@@ -234,7 +235,7 @@ describe('a joined station', () => {
     ledger((db) => {
       expect(db.prepare('SELECT status, hwid FROM devices WHERE device_id = ?').get('FXF200001')).toEqual({ status: 'verified', hwid: 'HWX1' });
       expect(db.prepare('SELECT COUNT(*) FROM outbox').pluck().get()).toBe(0);
-      expect(db.prepare("SELECT COUNT(*) FROM fleet_uplink WHERE payload ->> 'device_id' = 'FXF200001'").pluck().get()).toBe(1);
+      expect(db.prepare("SELECT COUNT(*) FROM fleet_uplink WHERE payload ->> 'device_id' = 'FXF200001' AND kind <> 'result'").pluck().get()).toBe(1);
     });
     const given = await unit({ hwid: 'HWX2' });
     const g = await cli(['flash', '--port', given.port, '--product', String(PID), '--device-id', 'HANDPICKED1', '--json'], env);
@@ -250,7 +251,7 @@ describe('a joined station', () => {
     expect((await cli(['flash', '--port', port, '--product', String(PID), '--json'], locked)).json.result).toBe('PASS');
     const s = await cli(['fleet', 'sync', '--json'], locked);
     expect([s.code, s.json.error.code]).toEqual([1, 'KEY_PASSPHRASE_REQUIRED']);
-    expect((await status(locked)).uplink_pending).toBe(3);
+    expect((await status(locked)).uplink_pending).toBe(4);
     expect((await cli(['fleet', 'sync', '--json'], env)).json.uplink_pending).toBe(0);
   });
 

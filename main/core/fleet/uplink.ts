@@ -17,7 +17,9 @@ export interface UplinkResult {
 /**
  * The second outbox (fleet_uplink): every ledger change made while joined, queued by trigger
  * in the change's own transaction (migration 0011) under (row id, version), carrying the row
- * as it was. A batch is marked sent only in the transaction that records the server's answer;
+ * as it was; and every result the station reported (`unit_results`, kind `result`, migration
+ * 0014: version 1 under the negative of its results row id, a key space no ledger row uses),
+ * which the server's yield is counted from. Each payload goes as it was queued. A batch is marked sent only in the transaction that records the server's answer;
  * a process killed in between sends the same rows again under the same keys, which the server
  * counts as duplicates. So nothing is lost and nothing is counted twice.
  */

@@ -9,6 +9,32 @@ export const UPLINK_BODY_LIMIT = 8 * 1024 * 1024;
 
 export type UplinkKind = 'device' | 'unit_test' | 'void';
 
+/**
+ * One result a station reported (its `unit_results` row, kind `result`: station migration
+ * 0014), PASS / FAIL / EXISTING, with or without an id. Sent once, at version 1, under the
+ * NEGATIVE of the station's results row id (`row_id` ≤ -1), a key space its ledger rows never
+ * use; `src_row` is that results row id. Older stations never send one.
+ */
+export interface UplinkResultRow {
+  row_id: number;
+  version: 1;
+  kind: 'result';
+  src_row: number;
+  product_id: number;
+  result: 'PASS' | 'FAIL' | 'EXISTING';
+  device_id: string | null;
+  hwid: string | null;
+  step: string;
+  code: string | null;
+  at: string;
+  port: string | null;
+}
+
+/** Any row an uplink request may carry: a ledger row's change, or a result. */
+export type UplinkItem = UplinkRow | UplinkResultRow;
+
+export const isResultRow = (r: UplinkItem): r is UplinkResultRow => r.kind === 'result';
+
 /** One change of a station's ledger row, as the fleet protocol carries it (a station's fleet_uplink payload). */
 export interface UplinkRow {
   row_id: number;
@@ -40,7 +66,7 @@ type Obj = Record<string, unknown>;
  * naming it — its station's uplink stops there until an engineer looks, rather than the server
  * dropping a row on the floor. Fields the server does not know are ignored.
  */
-export function parseUplinkRows(body: unknown): UplinkRow[] {
+export function parseUplinkRows(body: unknown): UplinkItem[] {
   const b = body as { rows?: unknown } | undefined;
   if (!b || !Array.isArray(b.rows)) throw new WxError('FLEET_BAD_REQUEST', { detail: 'the body needs "rows": a list' });
   if (b.rows.length > MAX_UPLINK_ROWS) throw new WxError('FLEET_BAD_REQUEST', { detail: `${b.rows.length} rows, over ${MAX_UPLINK_ROWS} in one request` });
@@ -74,7 +100,7 @@ function time(x: unknown, name: string): string {
   return Number.isNaN(ms) ? fail(`${name} is not a time`) : new Date(ms).toISOString();
 }
 
-function parseRow(v: unknown, at: string): UplinkRow {
+function parseRow(v: unknown, at: string): UplinkItem {
   try {
     return row(v);
   } catch (e) {
@@ -83,9 +109,40 @@ function parseRow(v: unknown, at: string): UplinkRow {
   }
 }
 
-function row(v: unknown): UplinkRow {
+const RESULTS = new Set(['PASS', 'FAIL', 'EXISTING']);
+
+/** A result row, checked whole as a ledger row is. */
+function resultRow(o: Obj): UplinkResultRow {
+  const rowId = o.row_id;
+  if (typeof rowId !== 'number' || !Number.isSafeInteger(rowId) || rowId > -1) fail('row_id of a result is not a whole number ≤ -1');
+  if (o.version !== 1) fail('version of a result is not 1');
+  const result = o.result;
+  if (typeof result !== 'string' || !RESULTS.has(result)) fail(`result ${JSON.stringify(result)}`);
+  const deviceId = o.device_id;
+  if (deviceId !== undefined && deviceId !== null && (typeof deviceId !== 'string' || !DEVICE_ID_RE.test(deviceId))) fail('device_id is not a device id');
+  const step = text(o, 'step', 64);
+  if (!step) fail('step is missing');
+  return {
+    row_id: rowId as number,
+    version: 1,
+    kind: 'result',
+    src_row: -(rowId as number),
+    product_id: int(o, 'product_id'),
+    result: result as UplinkResultRow['result'],
+    device_id: (deviceId as string | null | undefined) || null,
+    // An empty hwid is none: '' must not make two units one.
+    hwid: text(o, 'hwid', 256) || null,
+    step: step as string,
+    code: text(o, 'code', 128) || null,
+    at: time(o.at, 'at'),
+    port: text(o, 'port', 256),
+  };
+}
+
+function row(v: unknown): UplinkItem {
   if (v === null || typeof v !== 'object' || Array.isArray(v)) fail('not an object');
   const o = v as Obj;
+  if (o.kind === 'result') return resultRow(o);
   const kind = (o.kind ?? 'device') as UplinkKind;
   if (!KINDS.has(kind)) fail(`kind ${JSON.stringify(o.kind)}`);
   const status = o.status as DeviceStatus;

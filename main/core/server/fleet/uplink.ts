@@ -2,7 +2,7 @@ import type { Logger } from '../../log/logger.js';
 import { sqlState } from '../db/errors.js';
 import type { Queryable, ServerDb } from '../db/server-db.js';
 import { recordConflicts, type ConflictView, type FoundConflict, type Side } from './conflicts.js';
-import type { UplinkRow } from './uplink-rows.js';
+import { isResultRow, type UplinkItem, type UplinkResultRow, type UplinkRow } from './uplink-rows.js';
 
 export interface UplinkAnswer {
   /** Rows taken now. */
@@ -65,8 +65,12 @@ const RETRY = new Set(['40P01', '40001']);
  * 5. Conflicts, recorded and answered, never merged: an id reported with another hwid than the
  *    ledger's (the report is kept in the conflict, the ledger row untouched), and a hwid on two
  *    live ids.
+ * 6. Results (kind `result`, the stations' results logs, for yield) go to `unit_results`, one
+ *    statement for the batch; they touch nothing of the ledger. Their receipts are under
+ *    negative row ids (no ledger row's), and the table's own (station, src_row) keeps a result
+ *    once even apart from them. A batch of an older station simply has none.
  */
-export async function ingestUplink(db: ServerDb, station: string, rows: readonly UplinkRow[], at: string, log: Logger): Promise<UplinkAnswer> {
+export async function ingestUplink(db: ServerDb, station: string, rows: readonly UplinkItem[], at: string, log: Logger): Promise<UplinkAnswer> {
   for (let attempt = 1; ; attempt++) {
     try {
       const answer = await db.transaction((tx) => ingest(tx, station, rows, at));
@@ -81,9 +85,9 @@ export async function ingestUplink(db: ServerDb, station: string, rows: readonly
 
 const idKey = (r: { product_id: number; device_id: string }) => `${r.product_id}/${r.device_id}`;
 
-async function ingest(tx: Queryable, station: string, all: readonly UplinkRow[], at: string): Promise<UplinkAnswer> {
+async function ingest(tx: Queryable, station: string, all: readonly UplinkItem[], at: string): Promise<UplinkAnswer> {
   // 1. Which rows are new (the first of any key the batch repeats).
-  const firsts = new Map<string, UplinkRow>();
+  const firsts = new Map<string, UplinkItem>();
   for (const r of all) {
     const key = `${r.row_id}/${r.version}`;
     if (!firsts.has(key)) firsts.set(key, r);
@@ -94,16 +98,22 @@ async function ingest(tx: Queryable, station: string, all: readonly UplinkRow[],
      ON CONFLICT DO NOTHING RETURNING row_id, version`,
     [station, JSON.stringify([...firsts.values()].map((r) => ({ row_id: r.row_id, version: r.version }))), at],
   );
-  const fresh = taken.rows.map((k) => firsts.get(`${k.row_id}/${k.version}`)!);
-  const answer: UplinkAnswer = { accepted: fresh.length, duplicates: all.length - fresh.length, conflicts: [] };
-  if (fresh.length === 0) return answer;
+  const freshAll = taken.rows.map((k) => firsts.get(`${k.row_id}/${k.version}`)!);
+  const answer: UplinkAnswer = { accepted: freshAll.length, duplicates: all.length - freshAll.length, conflicts: [] };
+  if (freshAll.length === 0) return answer;
 
   await tx.query(
     `INSERT INTO products (product_id, origin, created_at, created_by)
      SELECT p::bigint, 'recorded', $2::timestamptz, $3 FROM jsonb_array_elements_text($1::jsonb) AS x(p)
      WHERE NOT EXISTS (SELECT 1 FROM products WHERE product_id = p::bigint) ON CONFLICT DO NOTHING`,
-    [JSON.stringify([...new Set(fresh.map((r) => r.product_id))]), at, `station:${station}`],
+    [JSON.stringify([...new Set(freshAll.map((r) => r.product_id))]), at, `station:${station}`],
   );
+
+  // 6. Results, all in one statement (first: they need only the products above).
+  const results = freshAll.filter(isResultRow);
+  if (results.length > 0) await insertResults(tx, station, results, at);
+  const fresh = freshAll.filter((r): r is UplinkRow => !isResultRow(r));
+  if (fresh.length === 0) return answer;
 
   // 2. Per id, its newest new version; ids in key order, so concurrent writers lock rows alike.
   const newest = new Map<string, UplinkRow>();
@@ -216,6 +226,25 @@ async function ingest(tx: Queryable, station: string, all: readonly UplinkRow[],
   }
   answer.conflicts = await recordConflicts(tx, found, at);
   return answer;
+}
+
+/** A batch's new results into `unit_results`; one sent again (its receipt lost with a restore, say) is kept once. */
+async function insertResults(tx: Queryable, station: string, rows: readonly UplinkResultRow[], at: string): Promise<void> {
+  await tx.query(
+    `INSERT INTO unit_results (station, src_row, product_id, at, port, result, device_id, hwid, step, code, received_at)
+     SELECT $2, r.src_row, r.product_id, r.at, r.port, r.result, r.device_id, r.hwid, r.step, r.code, $3::timestamptz
+     FROM json_to_recordset($1::json) AS r(src_row bigint, product_id bigint, at timestamptz, port text, result text, device_id text,
+       hwid text, step text, code text)
+     ORDER BY r.src_row
+     ON CONFLICT (station, src_row) DO NOTHING`,
+    [
+      JSON.stringify(
+        rows.map((r) => ({ src_row: r.src_row, product_id: r.product_id, at: r.at, port: r.port, result: r.result, device_id: r.device_id, hwid: r.hwid, step: r.step, code: r.code })),
+      ),
+      station,
+      at,
+    ],
+  );
 }
 
 const sideOf = (r: UplinkRow, station: string): Side => ({ product_id: r.product_id, device_id: r.device_id, hwid: r.hwid, station });

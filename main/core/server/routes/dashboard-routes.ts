@@ -9,6 +9,7 @@ import type { LoginThrottle } from '../dashboard/login-throttle.js';
 import { clearedCookie, sessionCookie, type DashboardSessions } from '../dashboard/sessions.js';
 import { DASHBOARD_HEADERS, type DashboardFiles } from '../dashboard/static-files.js';
 import { productNames, queueSummary, recentConflicts, stationsSummary } from '../dashboard/summary.js';
+import { checkTimeZone, fleetYield, parseRangeTime, type FleetYieldOptions } from '../dashboard/yield.js';
 import type { Queryable } from '../db/server-db.js';
 import { bodyObject } from '../http/body.js';
 import type { Answer, RequestContext, Route } from '../http/router.js';
@@ -98,6 +99,38 @@ function fleetQuery(q: URLSearchParams): FleetQuery {
   return { ...fleetFilter(q), limit: n, cursor: text(q, 'cursor', 200) };
 }
 
+/**
+ * The yield query (`/dashboard/stats`): station (any case), product (or product_id), since /
+ * until (a bare date is that day in tz; until exclusive), by (hour | day), tz (IANA, default UTC).
+ */
+async function yieldOptions(db: Queryable, q: URLSearchParams): Promise<FleetYieldOptions> {
+  const o: FleetYieldOptions = {};
+  o.timeZone = checkTimeZone(text(q, 'tz', 64) ?? 'UTC');
+  const station = text(q, 'station', 8);
+  if (station !== undefined) {
+    checkStationCode(station);
+    // Results are kept under the code as the server holds it; A1 and a1 are one station.
+    const held = await db.query<{ code: string }>('SELECT code FROM stations WHERE lower(code) = lower($1) ORDER BY code LIMIT 1', [station]);
+    o.station = held.rows[0]?.code ?? station;
+  }
+  const productField = q.has('product') ? 'product' : 'product_id';
+  const product = text(q, productField, 20);
+  if (product !== undefined) {
+    const id = parseProductId(product);
+    if (id === undefined) throw new WxError('INPUT_INVALID', { field: productField, detail: product, allowed: 'a positive whole number (the product_id)' });
+    o.product_id = id;
+  }
+  const since = text(q, 'since', 40);
+  const until = text(q, 'until', 40);
+  if (since !== undefined) o.since = parseRangeTime(since, 'since', 'since', o.timeZone);
+  if (until !== undefined) o.until = parseRangeTime(until, 'until', 'until', o.timeZone);
+  if (o.since && o.until && o.until.getTime() <= o.since.getTime()) throw new WxError('INPUT_INVALID', { field: 'until', detail: until!, allowed: `a time after since (${since})` });
+  const by = text(q, 'by', 8);
+  if (by !== undefined && by !== 'hour' && by !== 'day') throw new WxError('INPUT_INVALID', { field: 'by', detail: by, allowed: 'hour | day' });
+  if (by !== undefined) o.by = by;
+  return o;
+}
+
 const json = (body: unknown, headers: Record<string, string> = {}): Answer => ({ body, headers: { ...DASHBOARD_HEADERS, ...headers } });
 
 /** The file name of an export: when it was made, on the server's clock. */
@@ -151,8 +184,19 @@ export function dashboardRoutes(d: DashboardRouteDeps): Route[] {
     get('/dashboard/session', async () => json({ ok: true })),
     get('/dashboard/stations', async () => {
       const now = d.now();
-      return json(await stationsSummary(d.db, localDay(now, d.timeZone), now));
+      const day = localDay(now, d.timeZone);
+      const answer = await stationsSummary(d.db, day, now);
+      // Today's units and first-pass yield per station, from the results log (one range scan).
+      const today = await fleetYield(d.db, { since: day.start, until: day.end, by: 'day', timeZone: d.timeZone ?? 'UTC' });
+      const by = new Map(today.stations.map((s) => [s.station, s]));
+      for (const s of answer.stations) {
+        const y = by.get(s.station);
+        s.units_today = y?.units ?? 0;
+        s.fpy_today = y?.fpy ?? null;
+      }
+      return json(answer);
     }),
+    get('/dashboard/stats', async (ctx) => json(await fleetYield(d.db, await yieldOptions(d.db, ctx.query)))),
     get('/dashboard/conflicts', async () => json(await recentConflicts(d.db))),
     get('/dashboard/queue', async () => json(await queueSummary(d.db))),
     get('/dashboard/products', async () => json({ products: await productNames(d.db) })),

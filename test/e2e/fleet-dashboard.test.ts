@@ -73,6 +73,20 @@ beforeAll(async () => {
   expect(up.status).toBe(200);
   // B2 reports A1's first id on another unit: a conflict.
   await call('B2', '/v1/uplink', { rows: [uplinkRow({ row_id: 1, version: 1, product_id: pid, device_id: 'EA100001', status: 'verified', hwid: 'HW-OTHER', created_at: at, updated_at: at })] });
+  // The stations' results logs (kind `result`, under negative row ids): yield. A1: two first
+  // passes, a unit failing at verify, one the MES refused before it had an id; B2: one pass.
+  const result = (n: number, r: 'PASS' | 'FAIL', o: Record<string, unknown>) =>
+    ({ row_id: -n, version: 1, kind: 'result', product_id: pid, result: r, device_id: null, hwid: null, step: r === 'FAIL' ? 'verify' : 'record', code: null, at, port: '/dev/ttyUSB0', ...o });
+  const results = await call('A1', '/v1/uplink', {
+    rows: [
+      result(1, 'PASS', { hwid: 'HW-1', device_id: 'EA100001' }),
+      result(2, 'PASS', { hwid: 'HW-2', device_id: 'EA100002', port: '/dev/ttyUSB1' }),
+      result(3, 'FAIL', { hwid: 'HW-3', device_id: 'EA100003', code: 'SIGNATURE_BAD' }),
+      result(4, 'FAIL', { step: 'mes_check', code: 'MES_REJECTED' }),
+    ],
+  });
+  expect(results.json).toMatchObject({ accepted: 4, duplicates: 0 });
+  await call('B2', '/v1/uplink', { rows: [result(1, 'PASS', { hwid: 'HW-9' })] });
 }, 240_000);
 
 afterAll(async () => {
@@ -113,8 +127,33 @@ describe('the factory dashboard in a browser', () => {
     expect(await a1.innerText()).toContain('在线');
     await visible(page, 'fleet-station-B2');
     expect(await page.getByTestId('fleet-title').innerText()).toBe('WMPF 工厂看板');
+    // Today's units and first-pass yield, from the results log.
+    expect(await page.getByTestId('fleet-units-today-A1').innerText()).toBe('4');
+    expect(await page.getByTestId('fleet-fpy-today-A1').innerText()).toBe('50.0%');
     fs.mkdirSync(SHOTS, { recursive: true });
     await page.screenshot({ path: path.join(SHOTS, 'fleet-dashboard-1366-zh-CN.png') });
+
+    // 良率: the whole factory (5 units, 3 first passes), per station, and why units fail.
+    expect(await page.getByTestId('fleet-tab-yield').innerText()).toBe('良率');
+    await page.getByTestId('fleet-tab-yield').click();
+    await visible(page, 'fleet-yield-units');
+    await expect.poll(() => page.getByTestId('fleet-yield-units').innerText(), { timeout: 10_000 }).toBe('5');
+    expect(await page.getByTestId('fleet-yield-fpy').innerText()).toBe('60.0%');
+    expect(await page.getByTestId('fleet-yield-fail').innerText()).toBe('2');
+    await visible(page, 'fleet-yield-station-A1');
+    expect(await page.getByTestId('fleet-yield-station-A1').innerText()).toContain('50.0%');
+    await visible(page, 'fleet-yield-pareto-mes_check-MES_REJECTED');
+    expect(await page.getByTestId('fleet-yield-pareto-mes_check-MES_REJECTED').innerText()).toContain('制造系统检查');
+    await visible(page, 'fleet-yield-pareto-chart');
+    await expect.poll(() => page.getByTestId('fleet-yield-pareto-chart').locator('svg').count(), { timeout: 10_000 }).toBeGreaterThan(0);
+    expect(await page.getByTestId('fleet-yield-periods').innerText()).toContain('60.0%');
+    await page.screenshot({ path: path.join(SHOTS, 'fleet-dashboard-yield-1366-zh-CN.png') });
+    // One station: its own numbers, by slot.
+    await page.getByTestId('fleet-yield-station-A1').getByRole('button').click();
+    await expect.poll(() => page.getByTestId('fleet-yield-units').innerText(), { timeout: 10_000 }).toBe('4');
+    expect(await page.getByTestId('fleet-yield-fpy').innerText()).toBe('50.0%');
+    await visible(page, 'fleet-yield-slots');
+    expect(await page.getByTestId('fleet-yield-slots').innerText()).toContain('/dev/ttyUSB1');
 
     await page.getByTestId('fleet-tab-conflicts').click();
     await visible(page, 'fleet-conflicts');
@@ -144,6 +183,7 @@ describe('the factory dashboard in a browser', () => {
     await expect.poll(() => page.getByTestId('fleet-tab-queue').innerText()).toBe('Registration queue');
     expect(await page.getByTestId('fleet-queue-paused').innerText()).toContain('Registration is paused until');
     expect(await page.title()).toBe('WMPF factory dashboard');
+    expect(await page.getByTestId('fleet-tab-yield').innerText()).toBe('Yield');
 
     await page.getByTestId('fleet-logout').click();
     await visible(page, 'fleet-login');

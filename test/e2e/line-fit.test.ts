@@ -38,11 +38,12 @@ async function useSlots(n: number): Promise<string[]> {
 const tileAttr = (page: Page, name: string, attr: string) => page.getByTestId(`tile-${name}`).getAttribute(attr);
 
 /** The tile parts that hold words; each must stay inside its tile. */
-const PARTS = ['result', 'label', 'fail-step', 'reason', 'next', 'lost', 'port-error', 'hint', 'previous', 'device', 'details'];
+const PARTS = ['result', 'label', 'fail-step', 'reason', 'next', 'mes-offline', 'lost', 'port-error', 'hint', 'previous', 'device', 'details'];
 
 /**
  * Everything that breaks the layout, in words: a page that scrolls, a tile past the viewport,
- * a part of a tile outside it, a result word or label wider than its box.
+ * a part of a tile outside it, a result word or label wider than its box, a yield strip that is
+ * missing, outside the window or over the tiles.
  */
 async function layoutProblems(page: Page, names: string[]): Promise<string[]> {
   // The root tsconfig has no DOM types: this runs in the page.
@@ -57,6 +58,15 @@ async function layoutProblems(page: Page, names: string[]): Promise<string[]> {
       if (page.scrollHeight > vh) out.push(`the page scrolls: ${page.scrollHeight}px tall in a ${vh}px window`);
       if (page.scrollWidth > vw) out.push(`the page scrolls sideways: ${page.scrollWidth}px in ${vw}px`);
       const box = (r: any) => `${Math.round(r.left)},${Math.round(r.top)}–${Math.round(r.right)},${Math.round(r.bottom)}`;
+      const strip = doc.querySelector('[data-testid="yield-strip"]');
+      const s = strip?.getBoundingClientRect();
+      if (!s || s.height === 0) out.push('the yield strip is missing');
+      else {
+        if (s.top < 0 || s.left < 0 || s.bottom > vh + 0.5 || s.right > vw + 0.5) out.push(`the yield strip (${box(s)}) is outside the ${vw}×${vh} window`);
+        if (strip.scrollHeight > strip.clientHeight + 1) out.push(`the yield strip wraps: ${strip.scrollHeight}px of content in ${strip.clientHeight}px`);
+        const first = doc.querySelector(`[data-testid="tile-${names[0]}"]`)?.getBoundingClientRect();
+        if (first && first.top < s.bottom - 0.5) out.push(`the yield strip (${box(s)}) overlaps tile ${names[0]} (${box(first)})`);
+      }
       for (const n of names) {
         const tile = doc.querySelector(`[data-testid="tile-${n}"]`);
         if (!tile) {
@@ -113,6 +123,8 @@ describe('the line screen fits the screens factories have', () => {
     for (const n of ['1', '2']) await expect.poll(() => tileAttr(page, n, 'data-result'), { timeout: 30_000 }).toBe('PASS');
     for (const n of names.slice(2)) await expect.poll(() => tileAttr(page, n, 'data-state'), { timeout: 30_000 }).toBe('lost');
     await checkBoth(page, names, 'line-1366-8-pass');
+    // The strip counts the two units of this hour, and did not cost the tiles their fit (above).
+    await expect.poll(async () => Number(await page.getByTestId('yield-hour-1').textContent()), { timeout: 10_000 }).toBe(1);
 
     // The same units found again by a restarted line: EXISTING, the longest word.
     await api('line.stop');

@@ -95,6 +95,8 @@ export async function openSimulation(home: string, c: RuntimeCommon, o: SimWorld
         WXPROV_API_BASE: world.sim.url,
         WXPROV_APPID: world.sim.appid,
         WXPROV_APPSECRET: world.sim.appsecret,
+        // The key store of the throwaway world (secrets such as the MES token) opens with the same throwaway passphrase.
+        WXPROV_KEY_PASSPHRASE: passphrase,
         ...(c.env.WXPROV_OPERATOR ? { WXPROV_OPERATOR: c.env.WXPROV_OPERATOR } : {}),
       },
       now: c.now,

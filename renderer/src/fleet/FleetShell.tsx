@@ -7,12 +7,16 @@ import { ConflictsView } from './ConflictsView';
 import { QueueView } from './QueueView';
 import { RecordsView } from './RecordsView';
 import { StationsView } from './StationsView';
+import { YieldView } from './YieldView';
 import { fleetPost } from './fleet-api';
+import { useYieldWords } from './yield-words';
 
-type Tab = 'stations' | 'conflicts' | 'records' | 'queue';
+type Tab = 'stations' | 'yield' | 'conflicts' | 'records' | 'queue';
 
-const TABS: { key: Tab; label: MessageKey }[] = [
+const TABS: { key: Tab; label: MessageKey | 'yield' }[] = [
   { key: 'stations', label: 'fleet.tab.stations' },
+  // The yield view's words are its own (yield-words.ts).
+  { key: 'yield', label: 'yield' },
   { key: 'conflicts', label: 'fleet.tab.conflicts' },
   { key: 'records', label: 'fleet.tab.records' },
   { key: 'queue', label: 'fleet.tab.queue' },
@@ -20,8 +24,9 @@ const TABS: { key: Tab; label: MessageKey }[] = [
 
 export function FleetShell({ onSignedOut }: { onSignedOut: () => void }) {
   const t = useT();
+  const { w } = useYieldWords();
   const [tab, setTab] = useState<Tab>('stations');
-  const body = { stations: <StationsView />, conflicts: <ConflictsView />, records: <RecordsView />, queue: <QueueView /> }[tab];
+  const body = { stations: <StationsView />, yield: <YieldView />, conflicts: <ConflictsView />, records: <RecordsView />, queue: <QueueView /> }[tab];
 
   const signOut = async () => {
     await fleetPost('/dashboard/logout', {});
@@ -47,7 +52,7 @@ export function FleetShell({ onSignedOut }: { onSignedOut: () => void }) {
           activeKey={tab}
           onChange={(k) => setTab(k as Tab)}
           destroyOnHidden
-          items={TABS.map((x) => ({ key: x.key, label: <span data-testid={`fleet-tab-${x.key}`}>{t(x.label)}</span>, children: x.key === tab ? body : null }))}
+          items={TABS.map((x) => ({ key: x.key, label: <span data-testid={`fleet-tab-${x.key}`}>{x.label === 'yield' ? w('tab') : t(x.label)}</span>, children: x.key === tab ? body : null }))}
         />
       </Layout.Content>
     </Layout>

@@ -6,10 +6,14 @@
 export type {
   ConflictView as ConflictRow,
   FleetFilter,
+  FleetYieldAnswer,
   FleetPage,
   FleetRecord,
+  ParetoRow,
   ProductName,
   QueueAnswer,
   StationSummary,
   StationsAnswer,
+  YieldCounts,
+  YieldPeriod,
 } from '../../../preload/dashboard-types';

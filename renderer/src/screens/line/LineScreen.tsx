@@ -1,6 +1,7 @@
 /**
  * The operator's screen: the scanner and start/stop, today's counters, and a tile per fixture
- * slot sharing out the rest of the window, so every slot is in view without scrolling.
+ * slot sharing out the rest of the window, so every slot is in view without scrolling. The yield
+ * strip sits above the tiles at a fixed height, so the tiles are sized from where it ends.
  */
 import { CaretRightOutlined, PauseOutlined, SoundOutlined } from '@ant-design/icons';
 import { Alert, Button, Col, Empty, Flex, Row, Space, Spin, Switch, Tag } from 'antd';
@@ -17,6 +18,7 @@ import { ScanField } from './ScanField';
 import { SlotTile } from './SlotTile';
 import { TILE_GAP, tileGrid } from './tile-grid';
 import { useFreeBox } from './useFreeBox';
+import { YieldStrip } from './YieldStrip';
 
 export function LineScreen({ onOpenSetup }: { onOpenSetup: () => void }) {
   const t = useT();
@@ -86,6 +88,7 @@ export function LineScreen({ onOpenSetup }: { onOpenSetup: () => void }) {
         </Col>
       </Row>
       <Counters status={status} />
+      <YieldStrip />
       {status.slots.length === 0 && <Empty description={t('line.noSlots')} />}
       <div
         ref={gridRef}

@@ -1,11 +1,12 @@
 /**
  * The result of the unit on the fixture, on the tile's solid colour: the word as large as the
- * tile allows and always whole, the operator's label under it, why, and what to do next.
+ * tile allows and always whole, the operator's label under it, why, and what to do next; and,
+ * when the MES could not be asked and the unit was let through anyway, a one-line notice.
  */
 import type { UnitResult } from '../../../../preload/contract';
 import { useT } from '../../i18n';
 import { fitFontSize } from './fit-text';
-import { TEXT_SIZE, clampLines, oneLine } from './tile-style';
+import { SMALL_SIZE, TEXT_SIZE, clampLines, oneLine } from './tile-style';
 import { RESULT_STYLE, STEP_WORDS, type ResultWords } from './words';
 
 const WORD_SPACING_EM = 0.02;
@@ -45,6 +46,13 @@ export function TileResult({ name, last, words }: { name: string; last: UnitResu
       <div data-testid={`tile-next-${name}`} style={{ fontSize: TEXT_SIZE, lineHeight: 1.3, marginTop: 4, fontWeight: 700, flex: 'none', ...clampLines(2) }}>
         ➜ {words.next}
       </div>
+      {last.mes_offline && (
+        // The MES could not be asked and the station is set to let units through: the operator
+        // should know this unit's route was not checked (the engineer sees why in the log).
+        <div data-testid={`tile-mes-offline-${name}`} style={{ fontSize: SMALL_SIZE, lineHeight: 1.3, marginTop: 4, flex: 'none', alignSelf: 'flex-start', maxWidth: '100%', padding: '0 6px', borderRadius: 4, background: 'rgba(0,0,0,0.25)', ...oneLine }}>
+          ⚠ {t('tile.mesOffline')}
+        </div>
+      )}
     </>
   );
 }

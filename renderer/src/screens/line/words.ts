@@ -4,6 +4,7 @@ import type { MessageKey, TFunction } from '../../i18n';
 
 export const STEP_WORDS: Record<Step, MessageKey> = {
   hello: 'step.hello',
+  mes_check: 'step.mesCheck',
   erase: 'step.erase',
   read: 'step.read',
   allocate: 'step.allocate',

@@ -1,6 +1,10 @@
-/** The device ledger: search, a virtual table that loads pages while scrolling, CSV export. */
+/**
+ * The device ledger: search, a virtual table that loads pages while scrolling, CSV export; and
+ * beside it the statistics tab (yield, why units fail), mounted when first opened (antd's Tabs
+ * render a tab lazily) and kept, like the list and its search, while switching back and forth.
+ */
 import { SearchOutlined } from '@ant-design/icons';
-import { Button, Card, DatePicker, Input, Space, Table, Tag, Typography } from 'antd';
+import { Button, Card, DatePicker, Input, Space, Table, Tabs, Tag, Typography } from 'antd';
 import { useEffect, useState } from 'react';
 import { ProductFilter, StatusFilter, StatusTag } from '../../components/RecordFilters';
 import { ErrorAlert } from '../../errors';
@@ -8,6 +12,7 @@ import { useT } from '../../i18n';
 import { useProducts } from '../../state/useProducts';
 import { formatTime } from '../../util/time';
 import { ExportButton } from './ExportButton';
+import { StatsTab } from './StatsTab';
 import { usePagedRecords, type DeviceRow, type RecordQuery } from './usePagedRecords';
 
 type Status = NonNullable<RecordQuery['status']>;
@@ -18,6 +23,20 @@ type Range = Parameters<NonNullable<React.ComponentProps<typeof DatePicker.Range
 const NEAR_BOTTOM_PX = 400;
 
 export function RecordsScreen() {
+  const t = useT();
+  return (
+    <Card>
+      <Tabs
+        items={[
+          { key: 'list', label: <span data-testid="records-tab-list">{t('records.tab.list')}</span>, children: <RecordsList /> },
+          { key: 'stats', label: <span data-testid="records-tab-stats">{t('records.tab.stats')}</span>, children: <StatsTab /> },
+        ]}
+      />
+    </Card>
+  );
+}
+
+function RecordsList() {
   const t = useT();
   const { products } = useProducts();
   const { rows, hasMore, loading, searched, error, search, loadMore, shown } = usePagedRecords();
@@ -46,7 +65,7 @@ export function RecordsScreen() {
   }, [search]);
 
   return (
-    <Card>
+    <>
       <Space wrap style={{ marginBottom: 12 }} align="start">
         <ProductFilter testId="records-product" products={products} value={productId} onChange={setProductId} />
         <Input data-testid="records-device-id" allowClear placeholder={t('records.deviceId')} value={deviceId} onChange={(e) => setDeviceId(e.target.value)} onPressEnter={run} style={{ width: 240 }} maxLength={129} />
@@ -101,6 +120,6 @@ export function RecordsScreen() {
           </Button>
         )}
       </Space>
-    </Card>
+    </>
   );
 }

@@ -10,13 +10,14 @@ import { FleetJoinStep } from './FleetJoinStep';
 import { KeysStep } from './KeysStep';
 import { KeystoreCard } from './KeystoreCard';
 import { LockStep } from './LockStep';
+import { MesStep } from './MesStep';
 import { PrefsStep } from './PrefsStep';
 import { ProductStep } from './ProductStep';
 import { SlotsStep } from './SlotsStep';
 import { TemplateStep } from './TemplateStep';
 import { useProducts } from '../../state/useProducts';
 
-type Tab = 'credentials' | 'fleet' | 'product' | 'keys' | 'bind' | 'template' | 'slots' | 'prefs' | 'lock';
+type Tab = 'credentials' | 'fleet' | 'product' | 'keys' | 'bind' | 'template' | 'slots' | 'mes' | 'prefs' | 'lock';
 
 export function SetupScreen({ onLocked }: { onLocked: () => void }) {
   const t = useT();
@@ -35,6 +36,8 @@ export function SetupScreen({ onLocked }: { onLocked: () => void }) {
     bind: (current?.appids.length ?? 0) > 0,
     template: state.station_code !== null,
     slots: state.slots.length > 0,
+    // The MES is optional (many lines have none): no tick either way.
+    mes: false,
     prefs: false,
     lock: state.has_pin,
   };
@@ -47,6 +50,7 @@ export function SetupScreen({ onLocked }: { onLocked: () => void }) {
     { key: 'bind', label: 'setup.tab.bind', body: <BindStep product={current} reloadProducts={reload} /> },
     { key: 'template', label: 'setup.tab.template', body: <TemplateStep product={current} reloadProducts={reload} /> },
     { key: 'slots', label: 'setup.tab.slots', body: <SlotsStep /> },
+    { key: 'mes', label: 'setup.tab.mes', body: <MesStep /> },
     { key: 'prefs', label: 'setup.tab.prefs', body: <PrefsStep /> },
     { key: 'lock', label: 'setup.tab.lock', body: <LockStep onLocked={onLocked} /> },
   ];

@@ -6,12 +6,14 @@ import {
   parseBlock,
   parseDownlink,
   parseJoin,
+  parseMesCheckAnswer,
   parseSigned,
   parseUplinkAnswer,
   UPLINK_PENDING_HEADER,
   type Block,
   type Downlink,
   type JoinAnswer,
+  type MesCheckAnswer,
   type Signed,
   type UplinkAnswer,
 } from './protocol.js';
@@ -83,6 +85,10 @@ export class FleetClient {
 
   async sign(req: { product_id: number; device_id: string; hwid?: string; sn?: string; request_id: string }, c: CallOptions = {}): Promise<Signed> {
     return parseSigned(await this.call('POST', '/v1/sign', req, c));
+  }
+
+  async mesCheck(req: Record<string, unknown>, c: CallOptions = {}): Promise<MesCheckAnswer> {
+    return parseMesCheckAnswer(await this.call('POST', '/v1/mes/check', req, c));
   }
 
   async uplink(rows: unknown[], c: CallOptions = {}): Promise<UplinkAnswer> {

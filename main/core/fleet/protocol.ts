@@ -144,3 +144,21 @@ export function parseUplinkAnswer(v: unknown): UplinkAnswer {
   const u = obj(v, 'uplink answer');
   return { accepted: int(u.accepted, 'accepted'), duplicates: int(u.duplicates ?? 0, 'duplicates'), conflicts: u.conflicts === undefined ? [] : arr(u.conflicts, 'conflicts') };
 }
+
+/** `POST /v1/mes/check`: the MES's answer the server relayed (a refusal's reason as the MES gave it). */
+export type MesCheckAnswer = { ok: true } | { ok: false; reason: string };
+
+export function parseMesCheckAnswer(v: unknown): MesCheckAnswer {
+  const u = obj(v, 'MES check answer');
+  if (u.ok === true) return { ok: true };
+  if (u.ok === false) return { ok: false, reason: typeof u.reason === 'string' ? u.reason : '' };
+  return bad('MES check answer has no "ok"');
+}
+
+/** What the downlink says of the MES the server holds for its stations (`station.settings.mes`), or undefined. */
+export function downlinkMes(settings: Record<string, unknown>): { check: boolean; report: boolean; offline: 'block' | 'allow' } | undefined {
+  const m = settings.mes;
+  if (m === null || typeof m !== 'object' || Array.isArray(m)) return undefined;
+  const o = m as Record<string, unknown>;
+  return { check: o.check === true, report: o.report === true, offline: o.offline === 'allow' ? 'allow' : 'block' };
+}

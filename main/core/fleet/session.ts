@@ -54,7 +54,9 @@ export class FleetSession {
     } catch (e) {
       const code = isWxError(e) ? e.code : 'INTERNAL';
       const at = this.ctx.now().toISOString();
-      if (code === 'FLEET_STATION_REVOKED') {
+      // The server answered: an MES behind it that did not is not the server's fault.
+      if (code.startsWith('MES_')) this.store.contact(at);
+      else if (code === 'FLEET_STATION_REVOKED') {
         this.store.revoked(at);
         this.ctx.log.warn('fleet.revoked', { server: this.server });
       } else this.store.failed(code, at);

@@ -1,4 +1,5 @@
-import { WxError } from '../errors/wx-error.js';
+import { WxError, isWxError } from '../errors/wx-error.js';
+import type { FleetLine } from '../fleet/line.js';
 import { MES_CHECK_TIMEOUT_MS } from './config.js';
 import { postMes, shownUrl, type FetchFn } from './http.js';
 
@@ -47,5 +48,25 @@ export async function mesCheck(req: MesCheckRequest, o: MesCheckOptions): Promis
     detail = a.status === 200 ? `${shownUrl(o.url)} answered 200 without "ok": true or false` : `${shownUrl(o.url)} answered HTTP ${a.status}`;
   } else detail = `${shownUrl(o.url)}: ${a.detail}`;
   if (o.offline === 'allow') return { offline: true, detail };
+  throw new WxError('MES_UNREACHABLE', { detail });
+}
+
+/**
+ * The route check through the factory server (it holds the MES's address and token for its
+ * stations): the MES's refusal is MES_REJECTED as if asked directly; the MES or the server out
+ * of reach is MES_UNREACHABLE — or, when the server's `offline` says allow, the unit goes on,
+ * marked.
+ */
+export async function mesCheckViaServer(fleet: FleetLine, offline: 'block' | 'allow', req: MesCheckRequest, signal?: AbortSignal): Promise<{ offline: boolean; detail?: string }> {
+  let detail: string;
+  try {
+    const a = await fleet.session.run((c) => c.mesCheck({ ...req }, { signal }));
+    if (a.ok) return { offline: false };
+    throw new WxError('MES_REJECTED', { reason: mesReason(a.reason, 'no reason given') });
+  } catch (e) {
+    if (!isWxError(e) || (e.code !== 'MES_UNREACHABLE' && e.code !== 'FLEET_OFFLINE')) throw e;
+    detail = e.code === 'FLEET_OFFLINE' ? `the factory server cannot be reached (${String(e.params.detail ?? e.params.server ?? '')})` : `through the factory server: ${String(e.params.detail ?? '')}`;
+  }
+  if (offline === 'allow') return { offline: true, detail };
   throw new WxError('MES_UNREACHABLE', { detail });
 }

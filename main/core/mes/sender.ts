@@ -3,6 +3,7 @@ import { isWxError } from '../errors/wx-error.js';
 import { mesConfig, MES_REPORT_TIMEOUT_MS } from './config.js';
 import { MesOutbox, type MesStatusView } from './events.js';
 import { postMes, shownUrl, type FetchFn } from './http.js';
+import { backoffMs, reportOutcome } from './report-outcome.js';
 import { mesToken } from './token.js';
 
 export interface DeliverOptions {
@@ -25,8 +26,7 @@ export interface DeliverResult {
 const MARK_EVERY = 200;
 const MARK_MS = 250;
 
-/** After the n-th failure in a row: 1 s, 2 s, 4 s … capped at a minute, so a MES back up hears from the line soon. */
-export const backoffMs = (failures: number): number => Math.min(60_000, 1_000 * 2 ** Math.max(0, Math.min(16, failures - 1)));
+export { backoffMs };
 
 /**
  * Sends the waiting events, oldest first, one at a time, each with `Idempotency-Key: <event_id>`
@@ -75,22 +75,22 @@ export async function deliverMes(ctx: Pick<CoreContext, 'db' | 'env' | 'now' | '
       after = ev.seq;
       const timeoutMs = o.deadline === undefined ? (o.timeoutMs ?? MES_REPORT_TIMEOUT_MS) : Math.max(200, Math.min(o.timeoutMs ?? MES_REPORT_TIMEOUT_MS, o.deadline - Date.now()));
       const a = await postMes({ url, body: JSON.parse(ev.body), token, idempotencyKey: ev.event_id, timeoutMs, fetch: o.fetch, signal: o.signal });
-      if (a.kind === 'none') {
+      if (a.kind === 'none' && o.signal?.aborted) {
         flush();
-        return o.signal?.aborted ? done() : fail(ev.seq, `${shownUrl(url)}: ${a.detail}`);
+        return done();
       }
-      if (a.status >= 200 && a.status < 300) {
+      const outcome = reportOutcome(a, shownUrl(url));
+      if (outcome.kind === 'sent') {
         unmarked.push({ seq: ev.seq, at: ctx.now().toISOString() });
         r.sent++;
         if (unmarked.length >= MARK_EVERY || Date.now() - lastMark >= MARK_MS) flush();
-      } else if (a.status === 408 || a.status === 429 || a.status >= 500 || a.status < 200 || (a.status >= 300 && a.status < 400)) {
+      } else if (outcome.kind === 'retry') {
         flush();
-        return fail(ev.seq, `${shownUrl(url)} answered HTTP ${a.status}`);
+        return fail(ev.seq, outcome.error);
       } else {
         flush();
-        const error = `HTTP ${a.status}: ${a.text.replace(/\s+/g, ' ').slice(0, 200)}`;
-        outbox.markRefused(ev.seq, ctx.now().toISOString(), error);
-        ctx.log.warn('mes.report_refused', { event_id: ev.event_id, status: a.status });
+        outbox.markRefused(ev.seq, ctx.now().toISOString(), outcome.error);
+        ctx.log.warn('mes.report_refused', { event_id: ev.event_id, status: a.kind === 'answer' ? a.status : null });
         r.refused++;
       }
     }

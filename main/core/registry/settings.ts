@@ -1,6 +1,7 @@
 import { machineOf } from '../config/machine.js';
 import type { Db } from '../db/open.js';
 import { WxError } from '../errors/wx-error.js';
+import { isMesUrl } from '../mes/report-outcome.js';
 
 /** Every station setting: its check and its default. Unknown keys are refused, not stored. */
 const SPECS = {
@@ -17,12 +18,12 @@ const SPECS = {
   // The factory's MES (mes/): empty turns a hook off. The token is a secret: not a setting (mes/token.ts).
   mes_check_url: {
     allowed: 'an http:// or https:// address, or empty to turn the route check off',
-    check: (v: string) => v === '' || isHttpUrl(v),
+    check: (v: string) => v === '' || isMesUrl(v),
     default: undefined as string | undefined,
   },
   mes_report_url: {
     allowed: 'an http:// or https:// address, or empty to turn reporting off',
-    check: (v: string) => v === '' || isHttpUrl(v),
+    check: (v: string) => v === '' || isMesUrl(v),
     default: undefined as string | undefined,
   },
   mes_offline: {
@@ -31,16 +32,6 @@ const SPECS = {
     default: 'block',
   },
 } as const;
-
-/** An absolute http(s) address with a host and no credentials in it (they would end up in logs). */
-function isHttpUrl(v: string): boolean {
-  try {
-    const u = new URL(v);
-    return (u.protocol === 'http:' || u.protocol === 'https:') && u.hostname !== '' && u.username === '' && u.password === '';
-  } catch {
-    return false;
-  }
-}
 
 export type SettingKey = keyof typeof SPECS;
 export const SETTING_KEYS = Object.keys(SPECS) as SettingKey[];

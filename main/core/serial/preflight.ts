@@ -3,7 +3,10 @@ import { WxError } from '../errors/wx-error.js';
 import { fleetPreflight, type FleetLine, type FleetLineOptions } from '../fleet/line.js';
 import { isJoined } from '../fleet/membership.js';
 import { KeyService, type Signer } from '../keys/key-service.js';
-import { mesConfig, type MesConfig } from '../mes/config.js';
+import { downlinkMes } from '../fleet/protocol.js';
+import { storedDownlink } from '../fleet/downlink.js';
+import { mesCheck, mesCheckViaServer, type MesCheckRequest } from '../mes/check.js';
+import { mesConfig } from '../mes/config.js';
 import { mesToken } from '../mes/token.js';
 import { DeviceStore } from '../registry/device-store.js';
 import { Registry } from '../registry/registry.js';
@@ -26,16 +29,29 @@ export interface LineReady {
   mes?: MesLine;
 }
 
+/** The route check of a run: asked of the MES directly (this station's settings) or through the factory server. */
 export interface MesLine {
-  config: MesConfig & { checkUrl: string };
-  token?: string;
+  /** Where the answer comes from, for the logs. */
+  via: 'station' | 'server';
+  /** Asks for one unit: throws MES_REJECTED or MES_UNREACHABLE, or says the unit was let through. */
+  ask(req: MesCheckRequest, signal?: AbortSignal): Promise<{ offline: boolean; detail?: string }>;
 }
 
-/** The route check's settings and token, read once per run (a stored token that cannot be opened stops the run here, not at the first unit). */
-function mesLine(ctx: CoreContext): MesLine | undefined {
+/**
+ * The route check's settings and token, read once per run (a stored token that cannot be
+ * opened stops the run here, not at the first unit). The station's own `mes_check_url` wins;
+ * without one, a station whose factory server holds the MES asks it through the server.
+ */
+function mesLine(ctx: CoreContext, fleet?: FleetLine): MesLine | undefined {
   const config = mesConfig(ctx);
-  if (!config.checkUrl) return undefined;
-  return { config: { ...config, checkUrl: config.checkUrl }, token: mesToken(ctx) };
+  if (config.checkUrl) {
+    const url = config.checkUrl;
+    const token = mesToken(ctx);
+    return { via: 'station', ask: (req, signal) => mesCheck(req, { url, offline: config.offline, token, signal }) };
+  }
+  const held = fleet ? downlinkMes(storedDownlink(ctx.db)?.content.station.settings ?? {}) : undefined;
+  if (!fleet || !held?.check) return undefined;
+  return { via: 'server', ask: (req, signal) => mesCheckViaServer(fleet, held.offline, req, signal) };
 }
 
 export interface PreflightOptions {
@@ -56,7 +72,10 @@ export interface PreflightOptions {
  * queues nothing: registration is the server's.
  */
 export async function preflight(ctx: CoreContext, productId: number, keyVersion?: number, o: PreflightOptions = {}): Promise<LineReady> {
-  if (isJoined(ctx.db)) return { ...(await fleetPreflight(ctx, productId, o.fleet)), requeued: 0, mes: mesLine(ctx) };
+  if (isJoined(ctx.db)) {
+    const ready = await fleetPreflight(ctx, productId, o.fleet);
+    return { ...ready, requeued: 0, mes: mesLine(ctx, ready.fleet) };
+  }
   const registry = new Registry(ctx);
   const product = registry.requireRegistrable(productId);
   const hostAppId = ctx.env.appid;

@@ -4,7 +4,6 @@ import { WxError, isWxError, toPayload, type ErrorPayload, type Words } from '..
 import { allocateFromFleet } from '../fleet/allocate.js';
 import type { DeviceRow } from '../registry/device-store.js';
 import { Registry } from '../registry/registry.js';
-import { mesCheck } from '../mes/check.js';
 import { MesOutbox } from '../mes/events.js';
 import { UnitResults, type UnitOutcome } from '../registry/unit-results.js';
 import { field, fieldMap } from './frame.js';
@@ -241,15 +240,11 @@ async function provisionOnce(
     // ── the MES route check: before anything is read into the ledger or written ──
     if (ready.mes) {
       emit('mes_check');
-      const { config, token } = ready.mes;
       try {
-        const asked = await mesCheck(
-          { station: ready.station_code, slot: port, product_id: req.product_id, hwid, sn: req.sn ?? null, operator: ctx.actor },
-          { url: config.checkUrl, offline: config.offline, token, signal: req.signal },
-        );
+        const asked = await ready.mes.ask({ station: ready.station_code, slot: port, product_id: req.product_id, hwid, sn: req.sn ?? null, operator: ctx.actor }, req.signal);
         if (asked.offline) {
           mesOffline = true;
-          ctx.log.warn('mes.check_offline_allowed', { port, hwid, detail: asked.detail });
+          ctx.log.warn('mes.check_offline_allowed', { port, hwid, via: ready.mes.via, detail: asked.detail });
         }
       } catch (e) {
         if (req.signal?.aborted) throw new StepFailure('mes_check', new WxError('LINE_STOPPED'));

@@ -18,6 +18,8 @@ import { BlockService } from './fleet/blocks.js';
 import { SignService } from './fleet/sign.js';
 import { registrationPass } from './registrations/pass.js';
 import { RegistrationWorker, type RegistrationWorkerOptions } from './registrations/worker.js';
+import { serverMesCheck } from './mes/check.js';
+import { ServerMesWorker } from './mes/worker.js';
 import { ServerProducts } from './products/product-service.js';
 import { passwordNotice, setUpDashboard } from './dashboard/index.js';
 import { adminRoutes } from './routes/admin-routes.js';
@@ -129,6 +131,9 @@ export async function startFactoryServer(o: FactoryServerOptions): Promise<Facto
     // Stopped before the store closes (a pass in flight finishes or rolls back first), after the HTTPS front.
     undo.push(() => registration.stop());
     const onQueued = () => registration.nudge();
+    // The MES the server holds for its stations: reports of what they uplink, sent in the background.
+    const mes = new ServerMesWorker({ db, now, log, token: env.mesToken });
+    undo.push(() => mes.stop());
     const blocks = new BlockService({ db, now, log, signers, onQueued });
     const signing = new SignService({ db, now, log, signers, onQueued });
     const dashboard = await setUpDashboard({
@@ -142,8 +147,18 @@ export async function startFactoryServer(o: FactoryServerOptions): Promise<Facto
     });
     const router = new Router().add(
       ...dashboard.routes,
-      ...stationRoutes({ db, stations, blocks, signing, now, log, hostAppId: env.appid }),
-      ...adminRoutes({ db, stations, products, keys, registerNow: () => registration.runNow() }),
+      ...stationRoutes({
+        db,
+        stations,
+        blocks,
+        signing,
+        now,
+        log,
+        hostAppId: env.appid,
+        mesCheck: (station, body) => serverMesCheck(db, { token: env.mesToken }, station, body),
+        onUplink: () => mes.nudge(),
+      }),
+      ...adminRoutes({ db, stations, products, keys, registerNow: () => registration.runNow(), mes: { now, sync: () => mes.runNow(), token: env.mesToken ? 'environment' : 'none' } }),
     );
 
     const adminToken = crypto.randomBytes(32).toString('base64url');
@@ -165,6 +180,7 @@ export async function startFactoryServer(o: FactoryServerOptions): Promise<Facto
     writeServerJson(o.home, { url, fingerprint: tls.fingerprint, admin_token: adminToken, pid: process.pid });
     undo.push(() => removeServerJson(o.home));
     if (o.registration?.enabled !== false) registration.start();
+    mes.start();
     log.info('server.started', { url, fingerprint: tls.fingerprint, database: db.kind, listen: `${o.listen.host}:${http.port}`, keyring: keyringState, host_app_id: env.appid ?? null });
     if (!env.appid) log.warn('server.no_host_appid', { hint: 'stations cannot join until WXPROV_APPID is set' });
     let closing: Promise<void> | undefined;

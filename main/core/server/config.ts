@@ -17,6 +17,8 @@ export interface ServerEnv {
   databaseUrl?: string;
   /** WXPROV_PKCS11_PIN: the PIN of the token the server's product keys live in, when they do. */
   pkcs11Pin?: string;
+  /** WXPROV_MES_TOKEN: the bearer token of the MES the server reports to and asks for its stations. */
+  mesToken?: string;
 }
 
 /**
@@ -37,9 +39,11 @@ export function readServerEnv(env: NodeJS.ProcessEnv): ServerEnv {
   redactor.add(appsecret);
   redactor.add(keyPassphrase);
   redactor.add(pkcs11Pin);
+  const mesToken = envValue(env, 'WXPROV_MES_TOKEN');
+  redactor.add(mesToken);
   const databaseUrl = envValue(env, 'WXPROV_DATABASE_URL');
   if (databaseUrl) checkDatabaseUrl(databaseUrl, 'WXPROV_DATABASE_URL');
-  return { apiBase, appid, appsecret, keyPassphrase, tokenMode: mode, databaseUrl, pkcs11Pin };
+  return { apiBase, appid, appsecret, keyPassphrase, tokenMode: mode, databaseUrl, pkcs11Pin, mesToken };
 }
 
 export const serverCredentials = (e: ServerEnv): Credentials => requireCredentials({ apiBase: e.apiBase, home: '', appid: e.appid, appsecret: e.appsecret, tokenMode: e.tokenMode });

@@ -30,6 +30,7 @@ const serverAdmin = () => import('./server-admin.js');
 const serverFleet = () => import('./server-fleet.js');
 const fleet = () => import('./fleet.js');
 const mes = () => import('./mes.js');
+const serverMes = () => import('./server-mes.js');
 
 /** Work the factory server owns once a station joined one: refused there with the reason (cli/server-owned.ts). */
 const products = serverOwned('FLEET_PRODUCTS_ON_SERVER');
@@ -87,6 +88,9 @@ export const COMMANDS: readonly CommandEntry[] = [
   lazy(['server', 'records'], serverFleet, 'serverRecordsCommand'),
   lazy(['server', 'conflicts'], serverFleet, 'serverConflictsCommand'),
   lazy(['server', 'sync'], serverFleet, 'serverSyncCommand'),
+  lazy(['server', 'mes', 'set'], serverMes, 'serverMesSetCommand'),
+  lazy(['server', 'mes', 'status'], serverMes, 'serverMesStatusCommand'),
+  lazy(['server', 'mes', 'sync'], serverMes, 'serverMesSyncCommand'),
   lazy(['fleet', 'join'], fleet, 'fleetJoinCommand'),
   lazy(['fleet', 'status'], fleet, 'fleetStatusCommand'),
   lazy(['fleet', 'sync'], fleet, 'fleetSyncCommand'),

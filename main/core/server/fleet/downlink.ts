@@ -1,6 +1,7 @@
 import { WxError } from '../../errors/wx-error.js';
 import type { Downlink as WireDownlink } from '../../fleet/protocol.js';
 import type { Queryable } from '../db/server-db.js';
+import { mesForStations } from '../mes/settings.js';
 import { CONFLICT_VIEW, type ConflictView } from './conflicts.js';
 
 /**
@@ -37,6 +38,9 @@ export async function buildDownlink(q: Queryable, station: string, o: { hostAppI
       [station, STATION_DEFAULTS_SETTING],
     )
   ).rows[0]?.settings ?? {};
+  // The server holds the MES for its stations: they learn that it does, never where or with what token.
+  const mes = await mesForStations(q);
+  if (mes) settings.mes = mes;
   const products = (
     await q.query<Downlink['products'][number]>(
       `SELECT p.product_id, p.model_name, p.english_name, p.chinese_name, p.default_name, p.id_template,

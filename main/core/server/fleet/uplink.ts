@@ -1,6 +1,7 @@
 import type { Logger } from '../../log/logger.js';
 import { sqlState } from '../db/errors.js';
 import type { Queryable, ServerDb } from '../db/server-db.js';
+import { queueResultEvents, queueVoidEvents } from '../mes/events.js';
 import { recordConflicts, type ConflictView, type FoundConflict, type Side } from './conflicts.js';
 import { isResultRow, type UplinkItem, type UplinkResultRow, type UplinkRow } from './uplink-rows.js';
 
@@ -111,9 +112,13 @@ async function ingest(tx: Queryable, station: string, all: readonly UplinkItem[]
 
   // 6. Results, all in one statement (first: they need only the products above).
   const results = freshAll.filter(isResultRow);
-  if (results.length > 0) await insertResults(tx, station, results, at);
+  const resultRows = results.length > 0 ? await insertResults(tx, station, results, at) : [];
   const fresh = freshAll.filter((r): r is UplinkRow => !isResultRow(r));
-  if (fresh.length === 0) return answer;
+  // The MES hears of the results after the ledger rows of this batch are in (an event's sn and key version are the ledger's).
+  if (fresh.length === 0) {
+    await queueResultEvents(tx, station, resultRows, at);
+    return answer;
+  }
 
   // 2. Per id, its newest new version; ids in key order, so concurrent writers lock rows alike.
   const newest = new Map<string, UplinkRow>();
@@ -162,6 +167,8 @@ async function ingest(tx: Queryable, station: string, all: readonly UplinkItem[]
 
   // 3. Voids cancel what waits; a registration being sent right now (locked) is left to finish.
   const voided = applied.rows.filter((r) => r.status === 'void');
+  await queueResultEvents(tx, station, resultRows, at);
+  await queueVoidEvents(tx, station, voided.map((r) => ({ product_id: r.product_id, device_id: r.device_id })), at);
   if (voided.length > 0) {
     await tx.query(
       `UPDATE registrations SET state = 'cancelled', updated_at = $2::timestamptz, last_error = 'void' WHERE id IN (
@@ -229,14 +236,15 @@ async function ingest(tx: Queryable, station: string, all: readonly UplinkItem[]
 }
 
 /** A batch's new results into `unit_results`; one sent again (its receipt lost with a restore, say) is kept once. */
-async function insertResults(tx: Queryable, station: string, rows: readonly UplinkResultRow[], at: string): Promise<void> {
-  await tx.query(
+async function insertResults(tx: Queryable, station: string, rows: readonly UplinkResultRow[], at: string): Promise<number[]> {
+  const r = await tx.query<{ src_row: number }>(
     `INSERT INTO unit_results (station, src_row, product_id, at, port, result, device_id, hwid, step, code, received_at)
      SELECT $2, r.src_row, r.product_id, r.at, r.port, r.result, r.device_id, r.hwid, r.step, r.code, $3::timestamptz
      FROM json_to_recordset($1::json) AS r(src_row bigint, product_id bigint, at timestamptz, port text, result text, device_id text,
        hwid text, step text, code text)
      ORDER BY r.src_row
-     ON CONFLICT (station, src_row) DO NOTHING`,
+     ON CONFLICT (station, src_row) DO NOTHING
+     RETURNING src_row`,
     [
       JSON.stringify(
         rows.map((r) => ({ src_row: r.src_row, product_id: r.product_id, at: r.at, port: r.port, result: r.result, device_id: r.device_id, hwid: r.hwid, step: r.step, code: r.code })),
@@ -245,6 +253,7 @@ async function insertResults(tx: Queryable, station: string, rows: readonly Upli
       at,
     ],
   );
+  return r.rows.map((x) => x.src_row);
 }
 
 const sideOf = (r: UplinkRow, station: string): Side => ({ product_id: r.product_id, device_id: r.device_id, hwid: r.hwid, station });

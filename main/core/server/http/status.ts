@@ -33,6 +33,9 @@ const EXACT: Partial<Record<ErrorCode, number>> = {
   KEYSTORE_PASSPHRASE_WRONG: 503,
   KEY_UNSEAL_FAILED: 500,
   FLEET_STORE_FAILED: 503,
+  // The MES behind the server did not answer: the station applies its offline rule.
+  MES_UNREACHABLE: 503,
+  SETTING_INVALID: 400,
   PRODUCT_CREATE_OUTCOME_UNKNOWN: 502,
   INTERNAL: 500,
 };

@@ -8,6 +8,8 @@ import { parseTokenChoice } from '../../keys/token-choice.js';
 import type { ServerProducts } from '../products/product-service.js';
 import type { Queryable } from '../db/server-db.js';
 import { listConflicts } from '../fleet/conflicts.js';
+import { serverMesStatus, type ServerMesStatus } from '../mes/events.js';
+import { checkMesChange, readMesSettings, writeMesSettings } from '../mes/settings.js';
 import { exportFleetRecords, type FleetRecordFilter } from '../records/export.js';
 import type { RegistrationResult } from '../registrations/pass.js';
 import { checkStationCode, DEFAULT_ENROL_TTL_MS, type StationService } from '../stations/station-service.js';
@@ -19,6 +21,8 @@ export interface AdminRouteDeps {
   keys: ServerKeys;
   /** A registration pass now (after any running one). */
   registerNow(): Promise<RegistrationResult>;
+  /** The MES the server holds for its stations: a delivery now, and where its token comes from. */
+  mes: { now: () => Date; sync(): Promise<{ status: ServerMesStatus }>; token: 'environment' | 'none' };
 }
 
 /** The header the admin commands name their operator in (WXPROV_OPERATOR or the OS user), for the audit log. */
@@ -129,6 +133,16 @@ export function adminRoutes(d: AdminRouteDeps): Route[] {
     }),
     get('/admin/conflicts', async () => ({ body: { conflicts: await listConflicts(d.db) } })),
     post('/admin/sync', async () => ({ body: await d.registerNow() })),
+    get('/admin/mes', async () => ({ body: { ...(await readMesSettings(d.db)), token: d.mes.token, ...(await serverMesStatus(d.db)) } })),
+    post('/admin/mes', async (ctx) => {
+      const change = checkMesChange(bodyObject(ctx.body));
+      const settings = await writeMesSettings(d.db, change, d.mes.now().toISOString(), actor(ctx));
+      return { body: { ...settings, token: d.mes.token, ...(await serverMesStatus(d.db)) } };
+    }),
+    post('/admin/mes/sync', async () => {
+      const r = await d.mes.sync();
+      return { body: { ...(await readMesSettings(d.db)), token: d.mes.token, ...r.status } };
+    }),
     get('/admin/records', async (ctx) => {
       const format = ctx.query.get('format') ?? 'csv';
       if (format !== 'csv' && format !== 'json') throw new WxError('INPUT_INVALID', { field: '--format', detail: format, allowed: 'csv | json' });

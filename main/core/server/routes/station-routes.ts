@@ -20,6 +20,10 @@ export interface StationRouteDeps {
   log: Logger;
   /** WXPROV_APPID of the server's environment: the host app every station's units are made for. */
   hostAppId: string | undefined;
+  /** The route check the server asks the MES for its stations (server/mes/check.ts). */
+  mesCheck(station: string, body: Record<string, unknown>): Promise<{ ok: true } | { ok: false; reason: string }>;
+  /** An uplink came in: its results may have MES events to send. */
+  onUplink(): void;
 }
 
 function since(q: URLSearchParams): number | undefined {
@@ -111,7 +115,18 @@ export function stationRoutes(d: StationRouteDeps): Route[] {
       bodyLimit: UPLINK_BODY_LIMIT,
       async handle({ station, body }) {
         const rows = parseUplinkRows(body);
-        return { body: await ingestUplink(d.db, station!.code, rows, d.now().toISOString(), d.log) };
+        const answer = await ingestUplink(d.db, station!.code, rows, d.now().toISOString(), d.log);
+        d.onUplink();
+        return { body: answer };
+      },
+    },
+    {
+      method: 'POST',
+      path: '/v1/mes/check',
+      auth: 'station',
+      bodyLimit: 8192,
+      async handle({ station, body }) {
+        return { body: await d.mesCheck(station!.code, bodyObject(body)) };
       },
     },
   ];

@@ -158,7 +158,7 @@ export async function startFactoryServer(o: FactoryServerOptions): Promise<Facto
         mesCheck: (station, body) => serverMesCheck(db, { token: env.mesToken }, station, body),
         onUplink: () => mes.nudge(),
       }),
-      ...adminRoutes({ db, stations, products, keys, registerNow: () => registration.runNow(), mes: { now, sync: () => mes.runNow(), token: env.mesToken ? 'environment' : 'none' } }),
+      ...adminRoutes({ db, stations, products, keys, registerNow: () => registration.runNow(), mes: { now, sync: () => mes.sync(), token: env.mesToken ? 'environment' : 'none' } }),
     );
 
     const adminToken = crypto.randomBytes(32).toString('base64url');

@@ -1,6 +1,6 @@
 import type { ParetoRow, YieldCounts, YieldPeriod, YieldStats } from '../../../../preload/dashboard-types.js';
 import { WxError } from '../../errors/wx-error.js';
-import { localDay } from '../../util/local-day.js';
+import { localIso, namedLocalDay } from '../../util/local-time.js';
 import { sqlState } from '../db/errors.js';
 import type { Param, Queryable } from '../db/server-db.js';
 
@@ -34,35 +34,6 @@ export function checkTimeZone(tz: string): string {
   return tz;
 }
 
-const partFormats = new Map<string, Intl.DateTimeFormat>();
-
-/** An instant as ISO 8601 on the zone's clock with its offset, e.g. 2026-11-28T08:00:00+08:00 (the station's form). */
-export function localIso(t: number, timeZone: string): string {
-  let f = partFormats.get(timeZone);
-  if (!f) {
-    f = new Intl.DateTimeFormat('en-US', { timeZone, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit' });
-    partFormats.set(timeZone, f);
-  }
-  const p = Object.fromEntries(f.formatToParts(new Date(t)).map((x) => [x.type, x.value]));
-  const wall = Date.UTC(Number(p.year), Number(p.month) - 1, Number(p.day), Number(p.hour) % 24, Number(p.minute), Number(p.second));
-  const whole = t - (((t % 1000) + 1000) % 1000);
-  const off = Math.round((wall - whole) / 60_000);
-  const a = Math.abs(off);
-  const pad = (n: number) => String(n).padStart(2, '0');
-  return `${p.year}-${p.month}-${p.day}T${pad(Number(p.hour) % 24)}:${p.minute}:${p.second}${off < 0 ? '-' : '+'}${pad(Math.floor(a / 60))}:${pad(a % 60)}`;
-}
-
-/** The local day named by `date` (YYYY-MM-DD) in the zone, or undefined when there is no such date. */
-function namedDay(date: string, timeZone: string): { start: Date; end: Date } | undefined {
-  const [y, m, d] = date.split('-').map(Number);
-  const utc = Date.UTC(y, m - 1, d, 12);
-  if (new Date(utc).toISOString().slice(0, 10) !== date) return undefined;
-  let day = localDay(new Date(utc), timeZone);
-  for (let i = 0; i < 3 && day.date > date; i++) day = localDay(new Date(day.start.getTime() - 1), timeZone);
-  for (let i = 0; i < 3 && day.date < date; i++) day = localDay(day.end, timeZone);
-  return day.date === date ? { start: day.start, end: day.end } : undefined;
-}
-
 /**
  * A `since` / `until` value as the station's `wxprov stats` takes it: a bare date is that day
  * on the zone's clock (`since` from its midnight, `until` through its end, so since=D&until=D is
@@ -72,7 +43,7 @@ export function parseRangeTime(raw: string, field: string, edge: 'since' | 'unti
   const bad = () => new WxError('INPUT_INVALID', { field, detail: raw, allowed: 'a date like 2026-11-28 or 2026-11-28T08:00:00Z' });
   const s = raw.trim();
   if (/^\d{4}-\d{2}-\d{2}$/.test(s)) {
-    const day = namedDay(s, timeZone);
+    const day = namedLocalDay(s, timeZone);
     if (!day) throw bad();
     return edge === 'since' ? day.start : day.end;
   }

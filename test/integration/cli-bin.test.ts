@@ -52,7 +52,7 @@ describe('the wxprov bin runs the compiled CLI', () => {
     const c = bin(['config', '--json'], { WXPROV_HOME: home });
     expect(c.compiled).toBe(true);
     expect(c.code).toBe(0);
-    expect(c.json).toEqual({ sync_batch_size: '100', home, station_confirmed: false });
+    expect(c.json).toEqual({ sync_batch_size: '100', mes_offline: 'block', mes_token: 'none', home, station_confirmed: false });
     expect(c.json).toEqual(cliProcess(['config', '--json'], { WXPROV_HOME: home }).json);
     const typo = bin(['sing'], {});
     expect(typo.code).toBe(2);

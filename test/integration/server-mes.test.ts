@@ -103,7 +103,7 @@ describe.each(STORES)('the MES held by the factory server on %s', (kind: StoreKi
       const sync = await cliAsync(['server', 'mes', 'sync', '--home', home, '--json'], cliHome);
       expect(sync.json).toMatchObject({ pending: 0, last_error: null, sent: 2 });
       expect(mes.events().map((e) => [e.station, e.result, e.step, e.code, e.device_id, e.hwid, e.sn])).toEqual([
-        ['M1', 'FAIL', 'mes_check', 'MES_REJECTED', null, 'HWM1', null],
+        ['M1', 'FAIL', 'mes_check', 'MES_REJECTED', null, 'HWM1', 'SN-NO'],
         ['M1', 'PASS', 'record', null, 'MM100001', 'HWM1', 'SN-OK'],
       ]);
       expect(mes.events()[1]).toMatchObject({ slot: a.spec, product_id: pid, key_version: 1, push_test: null });

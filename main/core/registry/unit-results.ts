@@ -11,6 +11,8 @@ export interface ResultRecord {
   hwid: string | null;
   step: string;
   code: string | null;
+  /** The scanned SN, when one was (migration 0015). */
+  sn?: string | null;
 }
 
 export interface ResultCounts {
@@ -31,10 +33,10 @@ export class UnitResults {
   add(r: ResultRecord, station: string | null, at: Date): void {
     this.db
       .prepare(
-        `INSERT INTO unit_results (at, station, port, product_id, result, device_id, hwid, step, code)
-         VALUES (@at, @station, @port, @product_id, @result, @device_id, @hwid, @step, @code)`,
+        `INSERT INTO unit_results (at, station, port, product_id, result, device_id, hwid, step, code, sn)
+         VALUES (@at, @station, @port, @product_id, @result, @device_id, @hwid, @step, @code, @sn)`,
       )
-      .run({ ...r, station, at: at.toISOString() });
+      .run({ ...r, sn: r.sn ?? null, station, at: at.toISOString() });
   }
 
   /** Results reported in [start, end), at one station or (without one) at any. */

@@ -140,14 +140,16 @@ function logResult(ctx: CoreContext, u: UnitResult, station: string, sn: string 
   try {
     ctx.db.transaction(() => {
       const at = ctx.now().toISOString();
-      new UnitResults(ctx.db).add({ result: u.result, port: u.port, product_id: u.product_id, device_id: u.device_id, hwid: u.hwid, step: u.step, code: u.code }, station, new Date(at));
+      // The scanned SN, else the one the unit's ledger row holds (a unit scanned on an earlier placement).
+      const unitSn = sn ?? (u.device_id ? ((ctx.db.prepare('SELECT sn FROM devices WHERE product_id = ? AND device_id = ?').pluck().get(u.product_id, u.device_id) as string | null | undefined) ?? null) : null);
+      new UnitResults(ctx.db).add({ result: u.result, port: u.port, product_id: u.product_id, device_id: u.device_id, hwid: u.hwid, step: u.step, code: u.code, sn: unitSn }, station, new Date(at));
       new MesOutbox(ctx.db).addIfReporting({
         station,
         slot: u.port,
         product_id: u.product_id,
         device_id: u.device_id,
         hwid: u.hwid,
-        sn: sn ?? (u.device_id ? ((ctx.db.prepare('SELECT sn FROM devices WHERE product_id = ? AND device_id = ?').pluck().get(u.product_id, u.device_id) as string | null | undefined) ?? null) : null),
+        sn: unitSn,
         result: u.result,
         step: u.step,
         code: u.code,

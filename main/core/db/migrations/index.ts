@@ -13,6 +13,7 @@ import { m0011 } from './0011-fleet.js';
 import { m0012 } from './0012-token-keys.js';
 import { m0013 } from './0013-mes-events.js';
 import { m0014 } from './0014-results-uplink.js';
+import { m0015 } from './0015-result-sn.js';
 
 /** Every schema version, oldest first. Add a file and a test per version; never edit a shipped one. */
-export const MIGRATIONS: readonly Migration[] = [m0001, m0002, m0003, m0004, m0005, m0006, m0007, m0008, m0009, m0010, m0011, m0012, m0013, m0014];
+export const MIGRATIONS: readonly Migration[] = [m0001, m0002, m0003, m0004, m0005, m0006, m0007, m0008, m0009, m0010, m0011, m0012, m0013, m0014, m0015];

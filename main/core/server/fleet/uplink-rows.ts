@@ -24,6 +24,8 @@ export interface UplinkResultRow {
   result: 'PASS' | 'FAIL' | 'EXISTING';
   device_id: string | null;
   hwid: string | null;
+  /** The scanned SN (stations from migration 0015 on; null when none, or an older station). */
+  sn: string | null;
   step: string;
   code: string | null;
   at: string;
@@ -132,6 +134,7 @@ function resultRow(o: Obj): UplinkResultRow {
     device_id: (deviceId as string | null | undefined) || null,
     // An empty hwid is none: '' must not make two units one.
     hwid: text(o, 'hwid', 256) || null,
+    sn: text(o, 'sn', 256) || null,
     step: step as string,
     code: text(o, 'code', 128) || null,
     at: time(o.at, 'at'),

@@ -238,16 +238,16 @@ async function ingest(tx: Queryable, station: string, all: readonly UplinkItem[]
 /** A batch's new results into `unit_results`; one sent again (its receipt lost with a restore, say) is kept once. */
 async function insertResults(tx: Queryable, station: string, rows: readonly UplinkResultRow[], at: string): Promise<number[]> {
   const r = await tx.query<{ src_row: number }>(
-    `INSERT INTO unit_results (station, src_row, product_id, at, port, result, device_id, hwid, step, code, received_at)
-     SELECT $2, r.src_row, r.product_id, r.at, r.port, r.result, r.device_id, r.hwid, r.step, r.code, $3::timestamptz
+    `INSERT INTO unit_results (station, src_row, product_id, at, port, result, device_id, hwid, sn, step, code, received_at)
+     SELECT $2, r.src_row, r.product_id, r.at, r.port, r.result, r.device_id, r.hwid, r.sn, r.step, r.code, $3::timestamptz
      FROM json_to_recordset($1::json) AS r(src_row bigint, product_id bigint, at timestamptz, port text, result text, device_id text,
-       hwid text, step text, code text)
+       hwid text, sn text, step text, code text)
      ORDER BY r.src_row
      ON CONFLICT (station, src_row) DO NOTHING
      RETURNING src_row`,
     [
       JSON.stringify(
-        rows.map((r) => ({ src_row: r.src_row, product_id: r.product_id, at: r.at, port: r.port, result: r.result, device_id: r.device_id, hwid: r.hwid, step: r.step, code: r.code })),
+        rows.map((r) => ({ src_row: r.src_row, product_id: r.product_id, at: r.at, port: r.port, result: r.result, device_id: r.device_id, hwid: r.hwid, sn: r.sn, step: r.step, code: r.code })),
       ),
       station,
       at,

@@ -6,8 +6,8 @@ const ISO = (col: string) => `to_char(${col} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"H
 
 /**
  * Results a station just uplinked become MES events, in the uplink's transaction (so a result
- * on the server always has its event, once: the receipts let each result in once). sn and
- * key_version come from the ledger row of the id; `push_test` is the result's own when it ended
+ * on the server always has its event, once: the receipts let each result in once). sn is the
+ * result's own (the station scanned it), else the ledger row's; key_version the ledger row's; `push_test` is the result's own when it ended
  * at the push test. Nothing while the server holds no report address.
  */
 export async function queueResultEvents(tx: Queryable, station: string, srcRows: readonly number[], at: string): Promise<number> {
@@ -20,7 +20,7 @@ export async function queueResultEvents(tx: Queryable, station: string, srcRows:
        WHERE r.station = $1 AND r.src_row IN (SELECT x::bigint FROM jsonb_array_elements_text($2::jsonb) AS x))
      INSERT INTO mes_events (event_id, station, body, created_at)
      SELECT u.event_id, $1, jsonb_build_object('event_id', u.event_id::text, 'station', $1::text, 'slot', u.port, 'product_id', u.product_id,
-         'device_id', u.device_id, 'hwid', u.hwid, 'sn', d.sn, 'result', u.result, 'step', u.step, 'code', u.code,
+         'device_id', u.device_id, 'hwid', u.hwid, 'sn', COALESCE(u.sn, d.sn), 'result', u.result, 'step', u.step, 'code', u.code,
          'key_version', d.key_version,
          'push_test', CASE WHEN u.step = 'push_test' THEN CASE WHEN u.result = 'FAIL' THEN 'FAIL' ELSE 'PASS' END END,
          'at', ${ISO('u.at')}), $3::timestamptz

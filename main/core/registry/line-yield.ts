@@ -1,6 +1,6 @@
 import type { Db } from '../db/open.js';
 import { localDay, systemTimeZone } from '../util/local-day.js';
-import { hourStart, localIso } from './yield-stats.js';
+import { FIRSTS, QUARTER, filterOf, hourStart, localIso, quarterStart } from './yield-stats.js';
 
 /** The contract's LineYield (preload/contract-types.ts), declared again: the core does not import preload/. */
 export interface LineYield {
@@ -11,7 +11,6 @@ export interface LineYield {
 }
 
 const HOUR_MS = 3600_000;
-const QUARTER_MS = 15 * 60_000;
 
 /**
  * The line screen's strip: one station today, from the results log. Units follow the
@@ -24,22 +23,18 @@ const QUARTER_MS = 15 * 60_000;
 export function lineYield(db: Db, station: string | null, now: Date, timeZone: string = systemTimeZone()): LineYield {
   const day = localDay(now, timeZone);
   const hour = hourStart(now.getTime(), timeZone);
-  const args = { start: day.start.toISOString(), end: day.end.toISOString(), hour: new Date(hour).toISOString(), hour_end: new Date(hour + HOUR_MS).toISOString(), ...(station === null ? {} : { station }) };
-  const stationTerm = station === null ? 'station IS NULL' : 'station = @station';
+  const f = filterOf({ since: day.start, until: day.end, station });
   const rows = db
     .prepare(
-      `WITH r AS MATERIALIZED (
-         SELECT at, port, result,
-                ROW_NUMBER() OVER (PARTITION BY product_id, hwid, CASE WHEN hwid IS NULL THEN id END ORDER BY at, id) = 1 AS first
-         FROM unit_results WHERE at >= @start AND at < @end AND ${stationTerm})
+      `WITH r AS MATERIALIZED (${FIRSTS(f)})
        SELECT 'p' AS kind, port AS k, SUM(first) AS units, SUM(first AND at >= @hour AND at < @hour_end) AS units_hour,
               SUM(first AND result = 'PASS') AS first_pass, 0 AS pass, 0 AS fail
        FROM r GROUP BY port
        UNION ALL
-       SELECT 'q', substr(at, 1, 13) || (CAST(substr(at, 15, 2) AS INTEGER) / 15), SUM(first), 0, 0, SUM(result = 'PASS'), SUM(result = 'FAIL')
+       SELECT 'q', ${QUARTER}, SUM(first), 0, 0, SUM(result = 'PASS'), SUM(result = 'FAIL')
        FROM r GROUP BY 2`,
     )
-    .all(args) as {
+    .all({ ...f.args, hour: new Date(hour).toISOString(), hour_end: new Date(hour + HOUR_MS).toISOString() }) as {
     kind: 'p' | 'q';
     k: string;
     units: number;
@@ -48,6 +43,7 @@ export function lineYield(db: Db, station: string | null, now: Date, timeZone: s
     pass: number;
     fail: number;
   }[];
+
 
   const hours = new Map<number, { units: number; pass: number; fail: number }>();
   for (let h = day.start.getTime(); h <= hour; ) {
@@ -61,8 +57,7 @@ export function lineYield(db: Db, station: string | null, now: Date, timeZone: s
       slots.push({ slot: r.k, units_hour: r.units_hour, units_today: r.units, fpy_today: r.units === 0 ? null : r.first_pass / r.units });
       continue;
     }
-    const q = Date.parse(`${r.k.slice(0, 13)}:00:00Z`) + Number(r.k.slice(13)) * QUARTER_MS;
-    const h = hourStart(q, timeZone);
+    const h = hourStart(quarterStart(r.k), timeZone);
     // A result stamped later than the clock's now (a clock set back) still counts in its hour.
     let c = hours.get(h);
     if (!c) hours.set(h, (c = { units: 0, pass: 0, fail: 0 }));

@@ -103,12 +103,13 @@ export function yieldOptionsFrom(
 
 // ── the SQL ──────────────────────────────────────────────────────────────────
 
-interface Filter {
+export interface Filter {
   where: string;
   args: Record<string, string | number>;
 }
 
-function filterOf(o: { product_id?: number; since?: Date; until?: Date; station?: string }): Filter {
+/** The range's WHERE over unit_results; a station of `null` is the results logged with no station code. */
+export function filterOf(o: { product_id?: number; since?: Date; until?: Date; station?: string | null }): Filter {
   const where: string[] = [];
   const args: Record<string, string | number> = {};
   // `at` is always Date#toISOString (UTC, fixed width), so text order is time order and the index on `at` bounds the scan.
@@ -119,7 +120,8 @@ function filterOf(o: { product_id?: number; since?: Date; until?: Date; station?
   if (o.since) term('at >= @since', 'since', o.since.toISOString());
   if (o.until) term('at < @until', 'until', o.until.toISOString());
   if (o.product_id !== undefined) term('product_id = @product_id', 'product_id', o.product_id);
-  if (o.station !== undefined) term('station = @station', 'station', o.station);
+  if (o.station === null) where.push('station IS NULL');
+  else if (o.station !== undefined) term('station = @station', 'station', o.station);
   return { where: where.length ? `WHERE ${where.join(' AND ')}` : '', args };
 }
 
@@ -127,7 +129,7 @@ function filterOf(o: { product_id?: number; since?: Date; until?: Date; station?
  * Every result in the range with `first` = 1 on each unit's first result (by `at`, then id).
  * A unit is (product, hwid); a NULL hwid is a unit of its own, partitioned by its row id.
  */
-const FIRSTS = (f: Filter) => `
+export const FIRSTS = (f: Filter) => `
   SELECT at, station, port, result,
          ROW_NUMBER() OVER (PARTITION BY product_id, hwid, CASE WHEN hwid IS NULL THEN id END ORDER BY at, id) = 1 AS first
   FROM unit_results ${f.where}`;
@@ -137,7 +139,7 @@ const SUMS = `COUNT(*) AS n,
   SUM(first) AS units, SUM(first AND result = 'PASS') AS first_pass`;
 
 /** The UTC quarter hour a result falls in, as 'YYYY-MM-DDTHH' || quarter (0-3): every zone's hours and days begin on one. */
-const QUARTER = `substr(at, 1, 13) || (CAST(substr(at, 15, 2) AS INTEGER) / 15)`;
+export const QUARTER = `substr(at, 1, 13) || (CAST(substr(at, 15, 2) AS INTEGER) / 15)`;
 
 interface SumRow {
   n: number;
@@ -167,7 +169,7 @@ function add(to: YieldCounts, r: SumRow): void {
 
 const withFpy = <T extends YieldCounts>(c: T): T => ({ ...c, fpy: c.units === 0 ? null : c.first_pass / c.units });
 
-const quarterStart = (k: string): number => Date.parse(`${k.slice(0, 13)}:00:00Z`) + Number(k.slice(13)) * QUARTER_MS;
+export const quarterStart = (k: string): number => Date.parse(`${k.slice(0, 13)}:00:00Z`) + Number(k.slice(13)) * QUARTER_MS;
 
 const byName = (a: string, b: string) => a.localeCompare(b, 'en', { numeric: true });
 

@@ -2,7 +2,7 @@ import type { CoreContext } from '../context.js';
 import type { ErrorCode } from '../errors/codes.js';
 import { WxError, isWxError, toPayload, type ErrorPayload, type Words } from '../errors/wx-error.js';
 import { allocateFromFleet } from '../fleet/allocate.js';
-import type { DeviceRow } from '../registry/device-store.js';
+import { DeviceStore, type DeviceRow } from '../registry/device-store.js';
 import { Registry } from '../registry/registry.js';
 import { MesOutbox } from '../mes/events.js';
 import { UnitResults, type UnitOutcome } from '../registry/unit-results.js';
@@ -141,7 +141,7 @@ function logResult(ctx: CoreContext, u: UnitResult, station: string, sn: string 
     ctx.db.transaction(() => {
       const at = ctx.now().toISOString();
       // The scanned SN, else the one the unit's ledger row holds (a unit scanned on an earlier placement).
-      const unitSn = sn ?? (u.device_id ? ((ctx.db.prepare('SELECT sn FROM devices WHERE product_id = ? AND device_id = ?').pluck().get(u.product_id, u.device_id) as string | null | undefined) ?? null) : null);
+      const unitSn = sn ?? (u.device_id ? (new DeviceStore(ctx.db).get(u.product_id, u.device_id)?.sn ?? null) : null);
       new UnitResults(ctx.db).add({ result: u.result, port: u.port, product_id: u.product_id, device_id: u.device_id, hwid: u.hwid, step: u.step, code: u.code, sn: unitSn }, station, new Date(at));
       new MesOutbox(ctx.db).addIfReporting({
         station,
@@ -329,12 +329,14 @@ async function provisionOnce(
 
     emit('record');
     const passed = device;
+    let unit!: UnitResult;
     recordPass(ctx, registry, passed, port, !ready.fleet, () => {
       device = registry.devices.byRow(passed.id);
-      if (!req.push_test) record(result('PASS'));
+      unit = result('PASS');
+      if (!req.push_test) record(unit);
     });
     committing = false;
-    return req.push_test ? await pushTest(result('PASS')) : result('PASS');
+    return req.push_test ? await pushTest(unit) : unit;
   } catch (e) {
     const failedStep = e instanceof StepFailure ? e.step : step;
     const err = e instanceof StepFailure ? e.error : e;

@@ -1,6 +1,8 @@
 import crypto from 'node:crypto';
 import type { Db } from '../db/open.js';
 import { Settings } from '../registry/settings.js';
+import type { OutboxStatus, PendingReport, ReportOutbox } from './deliver.js';
+import { backoffMs } from './report-outcome.js';
 
 export type MesResult = 'PASS' | 'FAIL' | 'EXISTING' | 'VOID';
 
@@ -21,27 +23,15 @@ export interface MesEvent {
   at: string;
 }
 
-export interface MesStatusView {
-  pending: number;
-  last_error: string | null;
-  last_sent_at: string | null;
-  refused: number;
-  sent: number;
-  next_attempt_at: string | null;
-}
-
-export interface PendingEvent {
-  seq: number;
-  event_id: string;
-  body: string;
-}
+/** The outbox's state (`wxprov mes status`). */
+export type MesStatusView = OutboxStatus;
 
 /**
  * The MES report outbox (migration 0013). `add` runs inside the transaction that records the
  * result, so a result and its report are one write: a kill after it loses nothing, a kill
  * before it leaves neither. Events go out oldest first, one at a time (per station, in order).
  */
-export class MesOutbox {
+export class MesOutbox implements ReportOutbox {
   constructor(private readonly db: Db) {}
 
   /** Queues the event when reporting is on (a report address is set); its id, or null when off. */
@@ -53,8 +43,9 @@ export class MesOutbox {
   }
 
   /** The oldest waiting events, after `afterSeq` (those the sender took but has not marked yet). */
-  next(limit: number, afterSeq = 0): PendingEvent[] {
-    return this.db.prepare("SELECT seq, event_id, body FROM mes_events WHERE state = 'pending' AND seq > ? ORDER BY seq LIMIT ?").all(afterSeq, limit) as PendingEvent[];
+  next(limit: number, afterSeq = 0): PendingReport[] {
+    const rows = this.db.prepare("SELECT seq, event_id, body FROM mes_events WHERE state = 'pending' AND seq > ? ORDER BY seq LIMIT ?").all(afterSeq, limit) as { seq: number; event_id: string; body: string }[];
+    return rows.map((r) => ({ ...r, body: JSON.parse(r.body) as Record<string, unknown> }));
   }
 
   /**
@@ -79,17 +70,14 @@ export class MesOutbox {
     }).immediate();
   }
 
-  /** No delivery now: the event stays first in line, tried again from `nextAt`. */
-  markFailed(seq: number | null, at: string, error: string, nextAt: string): number {
+  /** No delivery now: the event stays first in line, tried again after the backoff of this many failures in a row. */
+  markFailed(seq: number | null, at: Date, error: string): number {
     return this.db.transaction(() => {
       if (seq !== null) this.db.prepare('UPDATE mes_events SET attempts = attempts + 1, last_error = ? WHERE seq = ?').run(error, seq);
-      this.db.prepare('UPDATE mes_state SET last_error = ?, last_error_at = ?, next_attempt_at = ?, failures = failures + 1 WHERE id = 1').run(error, at, nextAt);
-      return this.db.prepare('SELECT failures FROM mes_state WHERE id = 1').pluck().get() as number;
+      const failures = (this.db.prepare('UPDATE mes_state SET failures = failures + 1, last_error = ?, last_error_at = ? WHERE id = 1 RETURNING failures').pluck().get(error, at.toISOString()) as number);
+      this.db.prepare('UPDATE mes_state SET next_attempt_at = ? WHERE id = 1').run(new Date(at.getTime() + backoffMs(failures)).toISOString());
+      return failures;
     }).immediate();
-  }
-
-  failures(): number {
-    return this.db.prepare('SELECT failures FROM mes_state WHERE id = 1').pluck().get() as number;
   }
 
   status(): MesStatusView {

@@ -1,3 +1,5 @@
+import type { OutboxStatus, PendingReport, ReportOutbox } from '../../mes/deliver.js';
+import { backoffMs } from '../../mes/report-outcome.js';
 import type { Queryable } from '../db/server-db.js';
 import { readMesSettings } from './settings.js';
 
@@ -48,14 +50,7 @@ export async function queueVoidEvents(tx: Queryable, station: string, ids: reado
   return r.rowCount;
 }
 
-export interface ServerMesStatus {
-  pending: number;
-  sent: number;
-  refused: number;
-  last_error: string | null;
-  last_sent_at: string | null;
-  next_attempt_at: string | null;
-}
+export type ServerMesStatus = OutboxStatus;
 
 export async function serverMesStatus(q: Queryable): Promise<ServerMesStatus> {
   const n = (
@@ -66,4 +61,49 @@ export async function serverMesStatus(q: Queryable): Promise<ServerMesStatus> {
   ).rows[0];
   const s = (await q.query<{ last_error: string | null; next_attempt_at: string | null }>('SELECT last_error, next_attempt_at FROM mes_state WHERE id = 1')).rows[0];
   return { pending: n.pending, sent: n.sent, refused: n.refused, last_sent_at: n.last_sent_at, last_error: s?.last_error ?? null, next_attempt_at: s?.next_attempt_at ?? null };
+}
+
+/**
+ * The server's report outbox (migration 0008), as mes/deliver.ts sends from it. One sender per
+ * server process (ServerMesWorker runs one delivery at a time; a server home runs one process).
+ */
+export class ServerMesOutbox implements ReportOutbox {
+  constructor(private readonly q: Queryable) {}
+
+  async next(limit: number, afterSeq: number): Promise<PendingReport[]> {
+    return (
+      await this.q.query<PendingReport>(
+        "SELECT seq, event_id::text AS event_id, body FROM mes_events WHERE state = 'pending' AND seq > $2 ORDER BY seq LIMIT $1",
+        [limit, afterSeq],
+      )
+    ).rows;
+  }
+
+  async markSent(sent: readonly { seq: number; at: string }[]): Promise<void> {
+    if (sent.length === 0) return;
+    await this.q.query(
+      `UPDATE mes_events e SET state = 'sent', sent_at = s.at, attempts = attempts + 1, last_error = NULL
+       FROM jsonb_to_recordset($1::jsonb) AS s(seq bigint, at timestamptz) WHERE e.seq = s.seq AND e.state = 'pending'`,
+      [JSON.stringify(sent)],
+    );
+    await this.q.query('UPDATE mes_state SET last_error = NULL, last_error_at = NULL, next_attempt_at = NULL, failures = 0 WHERE id = 1');
+  }
+
+  async markRefused(seq: number, at: string, error: string): Promise<void> {
+    await this.q.query("UPDATE mes_events SET state = 'refused', attempts = attempts + 1, last_error = $2 WHERE seq = $1 AND state = 'pending'", [seq, error]);
+    await this.q.query('UPDATE mes_state SET last_error = $1, last_error_at = $2::timestamptz WHERE id = 1', [error, at]);
+  }
+
+  async markFailed(seq: number | null, at: Date, error: string): Promise<number> {
+    if (seq !== null) await this.q.query('UPDATE mes_events SET attempts = attempts + 1, last_error = $2 WHERE seq = $1', [seq, error]);
+    const failures = (
+      await this.q.query<{ failures: number }>('UPDATE mes_state SET failures = failures + 1, last_error = $1, last_error_at = $2::timestamptz WHERE id = 1 RETURNING failures', [error, at.toISOString()])
+    ).rows[0].failures;
+    await this.q.query('UPDATE mes_state SET next_attempt_at = $1::timestamptz WHERE id = 1', [new Date(at.getTime() + backoffMs(failures)).toISOString()]);
+    return failures;
+  }
+
+  status(): Promise<OutboxStatus> {
+    return serverMesStatus(this.q);
+  }
 }

@@ -155,7 +155,7 @@ export async function startFactoryServer(o: FactoryServerOptions): Promise<Facto
         now,
         log,
         hostAppId: env.appid,
-        mesCheck: (station, body) => serverMesCheck(db, { token: env.mesToken }, station, body),
+        mesCheck: (req) => serverMesCheck(db, { token: env.mesToken }, req),
         onUplink: () => mes.nudge(),
       }),
       ...adminRoutes({ db, stations, products, keys, registerNow: () => registration.runNow(), mes: { now, sync: () => mes.sync(), token: env.mesToken ? 'environment' : 'none' } }),

@@ -1,6 +1,7 @@
 import { WxError } from '../../errors/wx-error.js';
 import { parseProductId } from '../../ids/validate.js';
 import type { Logger } from '../../log/logger.js';
+import type { MesCheckRequest } from '../../mes/check.js';
 import type { ServerDb } from '../db/server-db.js';
 import { DEFAULT_BLOCK, MAX_BLOCK, type BlockService } from '../fleet/blocks.js';
 import { buildDownlink } from '../fleet/downlink.js';
@@ -21,7 +22,7 @@ export interface StationRouteDeps {
   /** WXPROV_APPID of the server's environment: the host app every station's units are made for. */
   hostAppId: string | undefined;
   /** The route check the server asks the MES for its stations (server/mes/check.ts). */
-  mesCheck(station: string, body: Record<string, unknown>): Promise<{ ok: true } | { ok: false; reason: string }>;
+  mesCheck(req: MesCheckRequest): Promise<{ ok: true } | { ok: false; reason: string }>;
   /** An uplink came in: its results may have MES events to send. */
   onUplink(): void;
 }
@@ -57,10 +58,10 @@ function countField(o: Record<string, unknown>): number {
   return v;
 }
 
-/** Text a unit reported (hwid, sn), at most 256 characters. */
-function unitText(o: Record<string, unknown>, name: string): string | undefined {
+/** Text a unit reported (hwid, sn, its slot, its operator), at most `max` characters. */
+function unitText(o: Record<string, unknown>, name: string, max = 256): string | undefined {
   const v = optionalText(o, name);
-  if (v !== undefined && v.length > 256) throw new WxError('INPUT_INVALID', { field: name, detail: `${v.length} characters`, allowed: 'at most 256' });
+  if (v !== undefined && v.length > max) throw new WxError('INPUT_INVALID', { field: name, detail: `${v.length} characters`, allowed: `at most ${max}` });
   return v || undefined;
 }
 
@@ -126,7 +127,12 @@ export function stationRoutes(d: StationRouteDeps): Route[] {
       auth: 'station',
       bodyLimit: 8192,
       async handle({ station, body }) {
-        return { body: await d.mesCheck(station!.code, bodyObject(body)) };
+        const b = bodyObject(body);
+        const hwid = unitText(b, 'hwid');
+        if (!hwid) throw new WxError('INPUT_MISSING', { field: 'hwid', usage: "a JSON body with the unit's \"hwid\"" });
+        // The station is the authenticated one, not the body's word.
+        const req = { station: station!.code, slot: unitText(b, 'slot') ?? '', product_id: productField(b), hwid, sn: unitText(b, 'sn') ?? null, operator: unitText(b, 'operator', 128) ?? '' };
+        return { body: await d.mesCheck(req) };
       },
     },
   ];

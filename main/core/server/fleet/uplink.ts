@@ -1,7 +1,7 @@
 import type { Logger } from '../../log/logger.js';
 import { sqlState } from '../db/errors.js';
 import type { Queryable, ServerDb } from '../db/server-db.js';
-import { queueResultEvents, queueVoidEvents } from '../mes/events.js';
+import { queueMesEvents } from '../mes/events.js';
 import { recordConflicts, type ConflictView, type FoundConflict, type Side } from './conflicts.js';
 import { isResultRow, type UplinkItem, type UplinkResultRow, type UplinkRow } from './uplink-rows.js';
 
@@ -116,7 +116,7 @@ async function ingest(tx: Queryable, station: string, all: readonly UplinkItem[]
   const fresh = freshAll.filter((r): r is UplinkRow => !isResultRow(r));
   // The MES hears of the results after the ledger rows of this batch are in (an event's sn and key version are the ledger's).
   if (fresh.length === 0) {
-    await queueResultEvents(tx, station, resultRows, at);
+    await queueMesEvents(tx, station, resultRows, [], at);
     return answer;
   }
 
@@ -167,8 +167,7 @@ async function ingest(tx: Queryable, station: string, all: readonly UplinkItem[]
 
   // 3. Voids cancel what waits; a registration being sent right now (locked) is left to finish.
   const voided = applied.rows.filter((r) => r.status === 'void');
-  await queueResultEvents(tx, station, resultRows, at);
-  await queueVoidEvents(tx, station, voided.map((r) => ({ product_id: r.product_id, device_id: r.device_id })), at);
+  await queueMesEvents(tx, station, resultRows, voided.map((r) => ({ product_id: r.product_id, device_id: r.device_id })), at);
   if (voided.length > 0) {
     await tx.query(
       `UPDATE registrations SET state = 'cancelled', updated_at = $2::timestamptz, last_error = 'void' WHERE id IN (

@@ -7,14 +7,24 @@ import { readMesSettings } from './settings.js';
 const ISO = (col: string) => `to_char(${col} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
 
 /**
- * Results a station just uplinked become MES events, in the uplink's transaction (so a result
- * on the server always has its event, once: the receipts let each result in once). sn is the
- * result's own (the station scanned it), else the ledger row's; key_version the ledger row's; `push_test` is the result's own when it ended
- * at the push test. Nothing while the server holds no report address.
+ * What a station just uplinked becomes MES events, in the uplink's transaction (so a result on
+ * the server always has its event, once: the receipts let each result in once): its new
+ * results, then the ids it reported void. Nothing while the server holds no report address
+ * (read once per batch, and only when the batch brought either).
  */
-export async function queueResultEvents(tx: Queryable, station: string, srcRows: readonly number[], at: string): Promise<number> {
-  if (srcRows.length === 0 || !(await readMesSettings(tx)).report_url) return 0;
-  const r = await tx.query(
+export async function queueMesEvents(tx: Queryable, station: string, srcRows: readonly number[], voided: readonly { product_id: number; device_id: string }[], at: string): Promise<void> {
+  if (srcRows.length === 0 && voided.length === 0) return;
+  if (!(await readMesSettings(tx)).report_url) return;
+  if (srcRows.length > 0) await queueResultEvents(tx, station, srcRows, at);
+  if (voided.length > 0) await queueVoidEvents(tx, station, voided, at);
+}
+
+/**
+ * Results as events: sn is the result's own (the station scanned it), else the ledger row's;
+ * key_version the ledger row's; `push_test` the result's own when it ended at the push test.
+ */
+async function queueResultEvents(tx: Queryable, station: string, srcRows: readonly number[], at: string): Promise<void> {
+  await tx.query(
     // The id in the select list of a CTE: a volatile call there is made per row (a LATERAL
     // subquery without a reference to the row would be made once for all).
     `WITH u AS (
@@ -30,13 +40,11 @@ export async function queueResultEvents(tx: Queryable, station: string, srcRows:
      ORDER BY u.at, u.src_row`,
     [station, JSON.stringify(srcRows), at],
   );
-  return r.rowCount;
 }
 
 /** Ids a station just reported void (an erase, `devices void`, a clone found), as VOID events. */
-export async function queueVoidEvents(tx: Queryable, station: string, ids: readonly { product_id: number; device_id: string }[], at: string): Promise<number> {
-  if (ids.length === 0 || !(await readMesSettings(tx)).report_url) return 0;
-  const r = await tx.query(
+async function queueVoidEvents(tx: Queryable, station: string, ids: readonly { product_id: number; device_id: string }[], at: string): Promise<void> {
+  await tx.query(
     `WITH d AS (
        SELECT v.*, gen_random_uuid() AS event_id FROM devices v
        JOIN jsonb_to_recordset($2::jsonb) AS k(product_id bigint, device_id text) ON v.product_id = k.product_id AND v.device_id = k.device_id)
@@ -47,7 +55,6 @@ export async function queueVoidEvents(tx: Queryable, station: string, ids: reado
      FROM d ORDER BY d.updated_at, d.id`,
     [station, JSON.stringify(ids), at],
   );
-  return r.rowCount;
 }
 
 export type ServerMesStatus = OutboxStatus;

@@ -92,6 +92,10 @@ describe('the MES route check', () => {
     const a = await unit('HWTOK1');
     // No token yet: the MES refuses the check (401), a refusal with its reason.
     expect((await flash(env, pid, a.port.spec)).json).toMatchObject({ code: 'MES_REJECTED', reason: expect.stringContaining('bad or missing token') });
+    // A token becomes a header: two lines are refused, nothing stored.
+    const twoLines = await cli(['config', 'set', 'mes_token', 'a\nb'], env);
+    expect([twoLines.code, twoLines.stderr]).toEqual([2, expect.stringContaining('SETTING_INVALID')]);
+    expect((await cli(['config', '--json'], env)).json.mes_token).toBe('none');
     await set(env, 'mes_token', secret);
     expect((await cli(['config', '--json'], env)).json.mes_token).toBe('stored');
     expect((await flash(env, pid, a.port.spec)).json).toMatchObject({ result: 'PASS' });

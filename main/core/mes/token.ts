@@ -33,8 +33,9 @@ export function mesToken(ctx: CoreContext): string | undefined {
   return token;
 }
 
-/** Seals the token in the key store (an empty one removes it). */
+/** Seals the token in the key store (an empty one removes it); one line (it becomes a header), at most 4096 characters. */
 export function storeMesToken(ctx: CoreContext, token: string): void {
+  if (/[\r\n]/.test(token) || token.length > 4096) throw new WxError('SETTING_INVALID', { key: MES_TOKEN_NAME, value: '(hidden)', allowed: 'one line of at most 4096 characters, or empty to remove it' });
   const vault = ctx.vault();
   if (token === '') {
     vault.deleteValue(MES_TOKEN_NAME);

@@ -8,6 +8,7 @@ import { fleetGet } from './fleet-api';
 import type { StationSummary, StationsAnswer } from './types';
 import { usePolled } from './usePolled';
 import { useYieldWords } from './yield-words';
+import { rate } from './rate';
 
 const load = () => fleetGet<StationsAnswer>('/dashboard/stations');
 
@@ -51,14 +52,14 @@ export function StationsView() {
           },
           { title: t('fleet.col.pass'), dataIndex: 'pass', width: 90, render: (v: number, s) => <span data-testid={`fleet-pass-${s.station}`}>{v}</span> },
           { title: t('fleet.col.fail'), dataIndex: 'fail', width: 90, render: (v: number, s) => <span data-testid={`fleet-fail-${s.station}`}>{v}</span> },
-          { title: t('fleet.col.rate'), dataIndex: 'rate', width: 90, render: (v: number | null) => (v === null ? '—' : `${(v * 100).toFixed(1)}%`) },
+          { title: t('fleet.col.rate'), dataIndex: 'rate', width: 90, render: rate },
           // From the results log (yield rules): every unit placed today, whatever became of its id.
           { title: w('todayUnits'), dataIndex: 'units_today', width: 100, render: (v: number | undefined, s) => <span data-testid={`fleet-units-today-${s.station}`}>{v ?? '—'}</span> },
           {
             title: w('todayFpy'),
             dataIndex: 'fpy_today',
             width: 110,
-            render: (v: number | null | undefined, s) => <span data-testid={`fleet-fpy-today-${s.station}`}>{v === null || v === undefined ? '—' : `${(v * 100).toFixed(1)}%`}</span>,
+            render: (v: number | null | undefined, s) => <span data-testid={`fleet-fpy-today-${s.station}`}>{rate(v)}</span>,
           },
         ]}
       />

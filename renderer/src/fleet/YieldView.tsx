@@ -15,6 +15,7 @@ import { fleetGet } from './fleet-api';
 import type { FleetYieldAnswer, ParetoRow, ProductName, StationsAnswer, YieldCounts, YieldPeriod } from './types';
 import { usePolled } from './usePolled';
 import { useYieldWords, type YieldWord } from './yield-words';
+import { rate } from './rate';
 
 type Range = 'today' | 'days7' | 'days30';
 type By = 'hour' | 'day';
@@ -37,7 +38,6 @@ function dayBefore(back: number): string {
 
 const BACK: Record<Range, number> = { today: 0, days7: 6, days30: 29 };
 
-const pct = (v: number | null) => (v === null ? '—' : `${(v * 100).toFixed(1)}%`);
 
 /** A period's start as the server wrote it (on the zone's clock): its wall time only. */
 const periodLabel = (p: YieldPeriod, by: By) => (by === 'hour' ? p.start.slice(0, 16).replace('T', ' ') : p.start.slice(0, 10));
@@ -72,7 +72,7 @@ export function YieldView() {
 
   const countColumns = <T extends YieldCounts>() => [
     { title: w('units'), dataIndex: 'units', width: 90 },
-    { title: w('fpy'), dataIndex: 'fpy', width: 90, render: (v: number | null) => pct(v) },
+    { title: w('fpy'), dataIndex: 'fpy', width: 90, render: rate },
     { title: w('firstPass'), dataIndex: 'first_pass', width: 100 },
     { title: w('pass'), dataIndex: 'pass', width: 80 },
     { title: w('fail'), dataIndex: 'fail', width: 80 },
@@ -146,7 +146,7 @@ export function YieldView() {
       <Card size="small" style={{ marginBottom: 16 }} data-testid="fleet-yield-totals">
         <Row gutter={16}>
           {stat('units', totals?.units ?? 0, 'fleet-yield-units')}
-          {stat('fpy', pct(totals?.fpy ?? null), 'fleet-yield-fpy')}
+          {stat('fpy', rate(totals?.fpy), 'fleet-yield-fpy')}
           {stat('firstPass', totals?.first_pass ?? 0, 'fleet-yield-first-pass')}
           {stat('pass', totals?.pass ?? 0, 'fleet-yield-pass')}
           {stat('fail', totals?.fail ?? 0, 'fleet-yield-fail')}
@@ -223,8 +223,8 @@ export function YieldView() {
             { title: w('step'), dataIndex: 'step', width: 160, render: (v: string) => step(v) },
             { title: w('code'), dataIndex: 'code', render: (v: string) => v || '—' },
             { title: w('count'), dataIndex: 'count', width: 90 },
-            { title: w('share'), dataIndex: 'share', width: 90, render: (v: number) => pct(v) },
-            { title: w('cumulative'), dataIndex: 'cumulative', width: 110, render: (v: number) => pct(v) },
+            { title: w('share'), dataIndex: 'share', width: 90, render: rate },
+            { title: w('cumulative'), dataIndex: 'cumulative', width: 110, render: rate },
           ]}
         />
       </Card>

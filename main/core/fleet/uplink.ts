@@ -2,8 +2,13 @@ import type { CoreContext } from '../context.js';
 import type { Db } from '../db/open.js';
 import type { FleetSession } from './session.js';
 
-/** Rows per uplink request: a few hundred KB, answered in well under the client's timeout. */
-export const UPLINK_BATCH = 500;
+/**
+ * Rows per uplink request: about 1 MB, answered in a few seconds even with 50 stations catching
+ * up at once (the client gives 15). Fewer, larger batches: the server's cost per batch (a
+ * transaction, a dozen statements, a commit) is paid once per 2,000 rows instead of per 500 —
+ * the fleet bench took a quarter more rows a second so.
+ */
+export const UPLINK_BATCH = 2000;
 
 export interface UplinkResult {
   sent: number;

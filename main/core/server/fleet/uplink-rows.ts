@@ -2,7 +2,7 @@ import { WxError } from '../../errors/wx-error.js';
 import { DEVICE_ID_RE } from '../../ids/validate.js';
 import type { DeviceStatus } from '../../registry/device-store.js';
 
-/** Rows one uplink request may carry (a station sends 500 at a time). */
+/** Rows one uplink request may carry (a station sends up to 2,000 at a time: UPLINK_BATCH). */
 export const MAX_UPLINK_ROWS = 5000;
 /** …in a body of at most this many bytes. */
 export const UPLINK_BODY_LIMIT = 8 * 1024 * 1024;

@@ -1,3 +1,4 @@
+import os from 'node:os';
 import type { Logger } from '../../log/logger.js';
 import { sqlState } from '../db/errors.js';
 import type { Queryable, ServerDb } from '../db/server-db.js';
@@ -22,29 +23,28 @@ const HWID_CHECK_LOCK = 0x77786877; // 'wxhw'
 /** The key space (first of two int4 keys, apart from the one-bigint locks) of the per-hwid locks: the hwid's hashtext is the second. */
 const HWID_LOCK_CLASS = 0x77786869; // 'wxhi'
 /**
- * Up to this many hwids a batch locks one by one; more take the whole check. Each lock is an
- * entry of PostgreSQL's shared lock table (max_locks_per_transaction x max_connections, 6,400
- * by default) until commit: a pool of 10 such batches uses at most 2,570.
+ * Up to this many hwids a batch locks one by one; more (a station's whole 2,000-row batch, as a
+ * rule) take the whole check. Each lock is an entry of PostgreSQL's shared lock table
+ * (max_locks_per_transaction x max_connections, 6,400 by default) until commit: the
+ * UPLINK_CONCURRENCY batches a server takes at once use at most 257 each.
  */
 const HWID_LOCKS_MAX = 256;
 
-/** What the ledger upsert reads of a row (the rest stays out of the statement's input). */
-const ledgerFields = (r: UplinkRow) => ({
-  product_id: r.product_id,
-  device_id: r.device_id,
-  status: r.status,
-  hwid: r.hwid,
-  sn: r.sn,
-  signature: r.signature,
-  key_version: r.key_version,
-  port: r.port,
-  operator: r.operator,
-  created_at: r.created_at,
-  updated_at: r.updated_at,
-  last_error: r.last_error,
-  row_id: r.row_id,
-  version: r.version,
-});
+/**
+ * What the ledger statements read of a row (the rest stays out of their input), as a
+ * JSON.stringify key list: the rows are written as they are, no copy of each made first.
+ */
+const LEDGER_KEYS = ['product_id', 'device_id', 'status', 'hwid', 'sn', 'signature', 'key_version', 'port', 'operator', 'created_at', 'updated_at', 'last_error', 'row_id', 'version'];
+const RECEIPT_KEYS = ['row_id', 'version'];
+
+/**
+ * Uplink batches a server takes at once; more wait their turn (`POST /v1/uplink` holds them at
+ * a Gate). A batch is CPU-bound in PostgreSQL: with one or two per core the store's processes
+ * stop taking the CPU from each other (the fleet bench, 50 stations catching up on 2 cores:
+ * about a quarter less PostgreSQL CPU a row than 10 at once), and the pool keeps connections
+ * free for the dashboard, downlinks, blocks and the registration worker meanwhile.
+ */
+export const UPLINK_CONCURRENCY = Math.max(2, os.availableParallelism() + 1);
 
 /** Deadlocks (40P01) and serialisation failures (40001) are the store asking for the transaction again. */
 const RETRY = new Set(['40P01', '40001']);
@@ -97,7 +97,7 @@ async function ingest(tx: Queryable, station: string, all: readonly UplinkItem[]
     `INSERT INTO uplink_receipts (station, row_id, version, received_at)
      SELECT $1, k.row_id, k.version, $3::timestamptz FROM json_to_recordset($2::json) AS k(row_id bigint, version integer)
      ON CONFLICT DO NOTHING RETURNING row_id, version`,
-    [station, JSON.stringify([...firsts.values()].map((r) => ({ row_id: r.row_id, version: r.version }))), at],
+    [station, JSON.stringify([...firsts.values()], RECEIPT_KEYS), at],
   );
   const freshAll = taken.rows.map((k) => firsts.get(`${k.row_id}/${k.version}`)!);
   const answer: UplinkAnswer = { accepted: freshAll.length, duplicates: all.length - freshAll.length, conflicts: [] };
@@ -129,26 +129,8 @@ async function ingest(tx: Queryable, station: string, all: readonly UplinkItem[]
     if (!had || r.version > had.version || r.row_id !== had.row_id) newest.set(idKey(r), r);
   }
   const latest = [...newest.values()].sort((a, b) => a.product_id - b.product_id || (a.device_id < b.device_id ? -1 : a.device_id > b.device_id ? 1 : 0));
-  const applied = await tx.query<{ product_id: number; device_id: string; status: string; hwid: string | null }>(
-    `INSERT INTO devices AS d (product_id, device_id, station, status, hwid, sn, signature, key_version, port, operator, created_at, updated_at,
-       last_error, void_reason, src_row, src_version, reported_at)
-     SELECT r.product_id, r.device_id, $2, r.status, r.hwid, r.sn, r.signature, r.key_version, r.port, r.operator, r.created_at, r.updated_at,
-       r.last_error, CASE WHEN r.status = 'void' THEN COALESCE(NULLIF(r.last_error, ''), 'void at station ' || $2) END, r.row_id, r.version, $3::timestamptz
-     FROM json_to_recordset($1::json) AS r(${ROW_TYPE})
-     ON CONFLICT (product_id, device_id) DO UPDATE SET
-       status = EXCLUDED.status, hwid = COALESCE(EXCLUDED.hwid, d.hwid), sn = COALESCE(EXCLUDED.sn, d.sn),
-       signature = COALESCE(EXCLUDED.signature, d.signature), key_version = COALESCE(EXCLUDED.key_version, d.key_version),
-       port = EXCLUDED.port, operator = EXCLUDED.operator, created_at = EXCLUDED.created_at, updated_at = EXCLUDED.updated_at,
-       last_error = EXCLUDED.last_error, void_reason = COALESCE(EXCLUDED.void_reason, d.void_reason),
-       src_row = EXCLUDED.src_row, src_version = EXCLUDED.src_version, reported_at = EXCLUDED.reported_at
-     WHERE d.station = EXCLUDED.station
-       AND (d.hwid IS NULL OR EXCLUDED.hwid IS NULL OR d.hwid = EXCLUDED.hwid)
-       AND (d.status <> 'void' OR EXCLUDED.status = 'void')
-       AND NOT (d.src_row IS NOT DISTINCT FROM EXCLUDED.src_row AND d.src_version >= EXCLUDED.src_version)
-     RETURNING d.product_id, d.device_id, d.status, d.hwid`,
-    [JSON.stringify(latest.map(ledgerFields)), station, at],
-  );
-  const appliedIds = new Set(applied.rows.map(idKey));
+  const applied = await applyLedgerRows(tx, station, latest, at);
+  const appliedIds = new Set(applied.map(idKey));
 
   // 5a. A report not applied because the ledger row is another unit's: an id on two units.
   const withHwid = latest.filter((r) => r.hwid && !appliedIds.has(idKey(r)));
@@ -166,7 +148,7 @@ async function ingest(tx: Queryable, station: string, all: readonly UplinkItem[]
   }
 
   // 3. Voids cancel what waits; a registration being sent right now (locked) is left to finish.
-  const voided = applied.rows.filter((r) => r.status === 'void');
+  const voided = applied.filter((r) => r.status === 'void');
   await queueMesEvents(tx, station, resultRows, voided.map((r) => ({ product_id: r.product_id, device_id: r.device_id })), at);
   if (voided.length > 0) {
     await tx.query(
@@ -201,7 +183,7 @@ async function ingest(tx: Queryable, station: string, all: readonly UplinkItem[]
   // different units do not wait for each other's check and commit (one lock for every batch
   // queued the whole fleet's uplink behind the one committing: bench/fleet.ts measures it).
   const firstSeen = new Set(fresh.filter((r) => r.version === 1 && r.hwid).map(idKey));
-  const live = applied.rows.filter((r) => r.hwid && r.status !== 'void' && firstSeen.has(idKey(r)));
+  const live = applied.filter((r) => r.hwid && r.status !== 'void' && firstSeen.has(idKey(r)));
   const hwids = [...new Set(live.map((r) => r.hwid!))];
   if (hwids.length > 0 && hwids.length <= HWID_LOCKS_MAX) {
     await tx.query('SELECT pg_advisory_xact_lock_shared($1)', [HWID_CHECK_LOCK]);
@@ -233,6 +215,61 @@ async function ingest(tx: Queryable, station: string, all: readonly UplinkItem[]
   answer.conflicts = await recordConflicts(tx, found, at);
   return answer;
 }
+
+type Applied = { product_id: number; device_id: string; status: string; hwid: string | null };
+
+/** The guards an uplinked row must pass to change a ledger row (`d`): this station's row, the same unit, not void, not newer. */
+const LEDGER_GUARDS = (r: string) => `d.station = ${r}.station
+       AND (d.hwid IS NULL OR ${r}.hwid IS NULL OR d.hwid = ${r}.hwid)
+       AND (d.status <> 'void' OR ${r}.status = 'void')
+       AND NOT (d.src_row IS NOT DISTINCT FROM ${r}.src_row AND d.src_version >= ${r}.src_version)`;
+
+/**
+ * Step 2: the ledger rows the server holds (a block's or an online signing's: nearly every
+ * one) by a plain UPDATE, in key order; the rest by an INSERT that, should another batch add
+ * the id first, becomes the same guarded update. A plain UPDATE rather than an upsert for all:
+ * ON CONFLICT locks each row before it updates it (a WAL record more a row) and fires the
+ * insert trigger first (the fleet bench measured it).
+ */
+async function applyLedgerRows(tx: Queryable, station: string, latest: readonly UplinkRow[], at: string): Promise<Applied[]> {
+  const updated = await tx.query<Applied>(
+    `UPDATE devices AS d SET
+       status = r.status, hwid = COALESCE(r.hwid, d.hwid), sn = COALESCE(r.sn, d.sn), signature = COALESCE(r.signature, d.signature),
+       key_version = COALESCE(r.key_version, d.key_version), port = r.port, operator = r.operator, created_at = r.created_at,
+       updated_at = r.updated_at, last_error = r.last_error, void_reason = COALESCE(r.void_reason, d.void_reason),
+       src_row = r.src_row, src_version = r.src_version, reported_at = r.reported_at
+     FROM (${LEDGER_INPUT}) AS r
+     WHERE d.product_id = r.product_id AND d.device_id = r.device_id AND ${LEDGER_GUARDS('r')}
+     RETURNING d.product_id, d.device_id, d.status, d.hwid`,
+    [JSON.stringify(latest, LEDGER_KEYS), station, at],
+  );
+  if (updated.rows.length === latest.length) return updated.rows;
+  // Ids the ledger has not got (or rows the guards kept out: ON CONFLICT finds them and keeps them out again).
+  const done = new Set(updated.rows.map(idKey));
+  const rest = latest.filter((r) => !done.has(idKey(r)));
+  const inserted = await tx.query<Applied>(
+    `INSERT INTO devices AS d (product_id, device_id, station, status, hwid, sn, signature, key_version, port, operator, created_at, updated_at,
+       last_error, void_reason, src_row, src_version, reported_at)
+     SELECT * FROM (${LEDGER_INPUT}) AS r
+     ON CONFLICT (product_id, device_id) DO UPDATE SET
+       status = EXCLUDED.status, hwid = COALESCE(EXCLUDED.hwid, d.hwid), sn = COALESCE(EXCLUDED.sn, d.sn),
+       signature = COALESCE(EXCLUDED.signature, d.signature), key_version = COALESCE(EXCLUDED.key_version, d.key_version),
+       port = EXCLUDED.port, operator = EXCLUDED.operator, created_at = EXCLUDED.created_at, updated_at = EXCLUDED.updated_at,
+       last_error = EXCLUDED.last_error, void_reason = COALESCE(EXCLUDED.void_reason, d.void_reason),
+       src_row = EXCLUDED.src_row, src_version = EXCLUDED.src_version, reported_at = EXCLUDED.reported_at
+     WHERE ${LEDGER_GUARDS('EXCLUDED')}
+     RETURNING d.product_id, d.device_id, d.status, d.hwid`,
+    [JSON.stringify(rest, LEDGER_KEYS), station, at],
+  );
+  return [...updated.rows, ...inserted.rows];
+}
+
+/** The rows as a ledger row's columns, in `devices`' insert order ($1 the rows, $2 the station, $3 when received). */
+const LEDGER_INPUT = `SELECT r.product_id, r.device_id, $2::text AS station, r.status, r.hwid, r.sn, r.signature, r.key_version, r.port, r.operator,
+       r.created_at, r.updated_at, r.last_error,
+       CASE WHEN r.status = 'void' THEN COALESCE(NULLIF(r.last_error, ''), 'void at station ' || $2) END AS void_reason,
+       r.row_id AS src_row, r.version AS src_version, $3::timestamptz AS reported_at
+     FROM json_to_recordset($1::json) AS r(${ROW_TYPE})`;
 
 /** A batch's new results into `unit_results`; one sent again (its receipt lost with a restore, say) is kept once. */
 async function insertResults(tx: Queryable, station: string, rows: readonly UplinkResultRow[], at: string): Promise<number[]> {

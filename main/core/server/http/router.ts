@@ -1,3 +1,4 @@
+import type { Gate } from '../../util/gate.js';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Writable } from 'node:stream';
 import type { Logger } from '../../log/logger.js';
@@ -43,6 +44,8 @@ export interface Route {
   auth: Auth;
   /** Bytes of JSON body accepted (body.ts DEFAULT_BODY_LIMIT when not given). */
   bodyLimit?: number;
+  /** At most so many calls at once, the rest waiting after their authentication and before their body is read. */
+  gate?: Gate;
   handle(ctx: RequestContext): Promise<Answer>;
 }
 

@@ -86,8 +86,12 @@ export async function startHttpsServer(o: HttpsServerOptions): Promise<RunningHt
         if (!o.authenticateDashboard) throw new WxError('FLEET_LOGIN_REQUIRED');
         o.authenticateDashboard(req.headers.cookie);
       }
-      const body = method === 'POST' ? await readJsonBody(req, route.bodyLimit ?? DEFAULT_BODY_LIMIT) : undefined;
-      const answer = await route.handle({ method, path, query: url.searchParams, params, body, headers: req.headers, station: principal, remote, log: o.log });
+      const run = async () => {
+        const body = method === 'POST' ? await readJsonBody(req, route.bodyLimit ?? DEFAULT_BODY_LIMIT) : undefined;
+        return route.handle({ method, path, query: url.searchParams, params, body, headers: req.headers, station: principal, remote, log: o.log });
+      };
+      // Authenticated, the call waits its turn before its body is read: a waiting body stays in the network's buffers.
+      const answer = route.gate ? await route.gate.run(run) : await run();
       status = answer.status ?? 200;
       if (answer.stream) {
         res.writeHead(status, { ...HEADERS, 'content-type': answer.stream.contentType, ...answer.headers });

@@ -6,11 +6,12 @@ import type { ServerDb } from '../db/server-db.js';
 import { DEFAULT_BLOCK, MAX_BLOCK, type BlockService } from '../fleet/blocks.js';
 import { buildDownlink } from '../fleet/downlink.js';
 import type { SignService } from '../fleet/sign.js';
-import { ingestUplink } from '../fleet/uplink.js';
+import { UPLINK_CONCURRENCY, ingestUplink } from '../fleet/uplink.js';
 import { UPLINK_BODY_LIMIT, parseUplinkRows } from '../fleet/uplink-rows.js';
 import { bodyObject, optionalText, textField } from '../http/body.js';
 import type { Route } from '../http/router.js';
 import type { StationService } from '../stations/station-service.js';
+import { Gate } from '../../util/gate.js';
 
 export interface StationRouteDeps {
   db: ServerDb;
@@ -67,6 +68,7 @@ function unitText(o: Record<string, unknown>, name: string, max = 256): string |
 
 /** What stations call (fleet protocol v1): join with an enrolment code, then everything else with the credential it gave. */
 export function stationRoutes(d: StationRouteDeps): Route[] {
+  const uplinks = new Gate(UPLINK_CONCURRENCY);
   return [
     {
       method: 'POST',
@@ -114,6 +116,7 @@ export function stationRoutes(d: StationRouteDeps): Route[] {
       path: '/v1/uplink',
       auth: 'station',
       bodyLimit: UPLINK_BODY_LIMIT,
+      gate: uplinks,
       async handle({ station, body }) {
         const rows = parseUplinkRows(body);
         const answer = await ingestUplink(d.db, station!.code, rows, d.now().toISOString(), d.log);

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { UPLINK_BATCH } from '../main/core/fleet/uplink.js';
 import { checkLedger, copyBaseline, copyChunks, prepareIngest, runIngest, runIngestInProcess, stationBodies, walBytes, type IngestRun } from './fleet-ingest.js';
 import { joinLineStation, median, runLine, type LineRun } from './fleet-line.js';
 import { startBenchPg, type BenchPg } from './fleet-pg.js';
@@ -96,7 +97,7 @@ async function ingestPhase(w: World, o: FleetBenchOptions, log: (m: string) => v
   try {
     ingest = await measure({ key: 'ingest_rows_per_s', label: `(a) uplink ingest, ${o.stations} stations at once`, unit: 'rows/s' }, async () => {
       const fleet = await prepareIngest(server, url, setup, log);
-      log(`(a) serializing ${n(rows)} rows as the stations' requests (500 rows each)`);
+      log(`(a) serializing ${n(rows)} rows as the stations' requests (${n(UPLINK_BATCH)} rows each)`);
       bodies = fleet.stations.map((st) => stationBodies(st.s, setup.rowsPerStation));
       log(`(a) ${o.stations} stations send ${n(rows)} rows to POST /v1/uplink at once`);
       const pg0 = w.pg.cpuS();

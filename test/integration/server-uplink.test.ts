@@ -55,6 +55,20 @@ describe.each(STORES)('the uplink on %s', (kind) => {
       expect(await up('A1', [rows[3], uplinkRow({ row_id: 2, version: 2, device_id: 'LA100002', hwid: 'HW2', status: 'verified' })])).toMatchObject({ accepted: 1, duplicates: 1 });
     });
 
+    it('the same batch sent twice at once (a resend racing the first try) is taken once: one answer takes it, the other finds it all duplicates', async () => {
+      const { db, up } = await setup();
+      const rows = Array.from({ length: 40 }, (_, i) =>
+        uplinkRow({ row_id: i + 1, version: 1, device_id: `LA2${String(i + 1).padStart(5, '0')}`, hwid: `HWR${i + 1}`, status: 'verified', sn: `SNR${i + 1}` }),
+      );
+      const answers = await Promise.all([up('A1', rows), up('A1', rows), up('A1', rows)]);
+      expect(answers.map((a) => a.accepted).sort()).toEqual([0, 0, 40]);
+      expect(answers.map((a) => a.duplicates).sort()).toEqual([0, 40, 40]);
+      expect(answers.every((a) => a.conflicts.length === 0)).toBe(true);
+      expect((await db.query('SELECT count(*)::int AS n FROM uplink_receipts')).rows[0].n).toBe(40);
+      expect((await db.query("SELECT count(*)::int AS n FROM devices WHERE station = 'A1' AND status = 'verified'")).rows[0].n).toBe(40);
+      expect((await db.query('SELECT count(*)::int AS n FROM conflicts')).rows[0].n).toBe(0);
+    });
+
     it('fills in the ids of a block as the station uses them, and never moves a row back to an older version', async () => {
       const { db, up } = await setup();
       const fleet = await seedKeys(db, [1001]);

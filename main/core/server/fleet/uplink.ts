@@ -46,8 +46,16 @@ const RECEIPT_KEYS = ['row_id', 'version'];
  */
 export const UPLINK_CONCURRENCY = Math.max(2, os.availableParallelism() + 1);
 
-/** Deadlocks (40P01) and serialisation failures (40001) are the store asking for the transaction again. */
+/**
+ * Deadlocks (40P01) and serialisation failures (40001) are the store asking for the transaction
+ * again; so is a receipt taken by another transaction after this one looked (the same batch
+ * sent again while its first try was still open): the next try finds it and counts its rows as
+ * duplicates. The receipts are checked by NOT EXISTS rather than ON CONFLICT DO NOTHING, whose
+ * speculative insert costs more per row on every batch for a race that is rare.
+ */
 const RETRY = new Set(['40P01', '40001']);
+const retryable = (e: unknown): boolean =>
+  RETRY.has(sqlState(e) ?? '') || (sqlState(e) === '23505' && (e as { constraint?: unknown }).constraint === 'uplink_receipts_pkey');
 
 /**
  * `POST /v1/uplink`: a batch of a station's ledger changes, taken in one transaction, set-based
@@ -78,7 +86,7 @@ export async function ingestUplink(db: ServerDb, station: string, rows: readonly
       if (answer.conflicts.length > 0) log.warn('uplink.conflicts', { station, conflicts: answer.conflicts.map((c) => c.id) });
       return answer;
     } catch (e) {
-      if (attempt >= 3 || !RETRY.has(sqlState(e) ?? '')) throw e;
+      if (attempt >= 3 || !retryable(e)) throw e;
       log.warn('uplink.retry', { station, sqlstate: sqlState(e), attempt });
     }
   }
@@ -96,10 +104,13 @@ async function ingest(tx: Queryable, station: string, all: readonly UplinkItem[]
   const taken = await tx.query<{ row_id: number; version: number }>(
     `INSERT INTO uplink_receipts (station, row_id, version, received_at)
      SELECT $1, k.row_id, k.version, $3::timestamptz FROM json_to_recordset($2::json) AS k(row_id bigint, version integer)
-     ON CONFLICT DO NOTHING RETURNING row_id, version`,
+     WHERE NOT EXISTS (SELECT 1 FROM uplink_receipts x WHERE x.station = $1 AND x.row_id = k.row_id AND x.version = k.version)
+     RETURNING row_id, version`,
     [station, JSON.stringify([...firsts.values()], RECEIPT_KEYS), at],
   );
-  const freshAll = taken.rows.map((k) => firsts.get(`${k.row_id}/${k.version}`)!);
+  // In the batch's order, whatever order the store returned them in.
+  const takenKeys = new Set(taken.rows.map((k) => `${k.row_id}/${k.version}`));
+  const freshAll = [...firsts].filter(([key]) => takenKeys.has(key)).map(([, r]) => r);
   const answer: UplinkAnswer = { accepted: freshAll.length, duplicates: all.length - freshAll.length, conflicts: [] };
   if (freshAll.length === 0) return answer;
 

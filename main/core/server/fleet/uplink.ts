@@ -1,6 +1,6 @@
 import os from 'node:os';
 import type { Logger } from '../../log/logger.js';
-import { sqlState } from '../db/errors.js';
+import { isUniqueViolation, sqlState } from '../db/errors.js';
 import type { Queryable, ServerDb } from '../db/server-db.js';
 import { queueMesEvents } from '../mes/events.js';
 import { recordConflicts, type ConflictView, type FoundConflict, type Side } from './conflicts.js';
@@ -55,7 +55,7 @@ export const UPLINK_CONCURRENCY = Math.max(2, os.availableParallelism() + 1);
  */
 const RETRY = new Set(['40P01', '40001']);
 const retryable = (e: unknown): boolean =>
-  RETRY.has(sqlState(e) ?? '') || (sqlState(e) === '23505' && (e as { constraint?: unknown }).constraint === 'uplink_receipts_pkey');
+  RETRY.has(sqlState(e) ?? '') || (isUniqueViolation(e) && (e as { constraint?: unknown }).constraint === 'uplink_receipts_pkey');
 
 /**
  * `POST /v1/uplink`: a batch of a station's ledger changes, taken in one transaction, set-based
@@ -229,6 +229,13 @@ async function ingest(tx: Queryable, station: string, all: readonly UplinkItem[]
 
 type Applied = { product_id: number; device_id: string; status: string; hwid: string | null };
 
+/** What an uplinked row (`r`) sets of a ledger row (`d`): the station's word, except that what it does not know (null) keeps the ledger's. */
+const LEDGER_SET = (r: string) => `status = ${r}.status, hwid = COALESCE(${r}.hwid, d.hwid), sn = COALESCE(${r}.sn, d.sn),
+       signature = COALESCE(${r}.signature, d.signature), key_version = COALESCE(${r}.key_version, d.key_version),
+       port = ${r}.port, operator = ${r}.operator, created_at = ${r}.created_at, updated_at = ${r}.updated_at,
+       last_error = ${r}.last_error, void_reason = COALESCE(${r}.void_reason, d.void_reason),
+       src_row = ${r}.src_row, src_version = ${r}.src_version, reported_at = ${r}.reported_at`;
+
 /** The guards an uplinked row must pass to change a ledger row (`d`): this station's row, the same unit, not void, not newer. */
 const LEDGER_GUARDS = (r: string) => `d.station = ${r}.station
        AND (d.hwid IS NULL OR ${r}.hwid IS NULL OR d.hwid = ${r}.hwid)
@@ -244,11 +251,7 @@ const LEDGER_GUARDS = (r: string) => `d.station = ${r}.station
  */
 async function applyLedgerRows(tx: Queryable, station: string, latest: readonly UplinkRow[], at: string): Promise<Applied[]> {
   const updated = await tx.query<Applied>(
-    `UPDATE devices AS d SET
-       status = r.status, hwid = COALESCE(r.hwid, d.hwid), sn = COALESCE(r.sn, d.sn), signature = COALESCE(r.signature, d.signature),
-       key_version = COALESCE(r.key_version, d.key_version), port = r.port, operator = r.operator, created_at = r.created_at,
-       updated_at = r.updated_at, last_error = r.last_error, void_reason = COALESCE(r.void_reason, d.void_reason),
-       src_row = r.src_row, src_version = r.src_version, reported_at = r.reported_at
+    `UPDATE devices AS d SET ${LEDGER_SET('r')}
      FROM (${LEDGER_INPUT}) AS r
      WHERE d.product_id = r.product_id AND d.device_id = r.device_id AND ${LEDGER_GUARDS('r')}
      RETURNING d.product_id, d.device_id, d.status, d.hwid`,
@@ -262,12 +265,7 @@ async function applyLedgerRows(tx: Queryable, station: string, latest: readonly 
     `INSERT INTO devices AS d (product_id, device_id, station, status, hwid, sn, signature, key_version, port, operator, created_at, updated_at,
        last_error, void_reason, src_row, src_version, reported_at)
      SELECT * FROM (${LEDGER_INPUT}) AS r
-     ON CONFLICT (product_id, device_id) DO UPDATE SET
-       status = EXCLUDED.status, hwid = COALESCE(EXCLUDED.hwid, d.hwid), sn = COALESCE(EXCLUDED.sn, d.sn),
-       signature = COALESCE(EXCLUDED.signature, d.signature), key_version = COALESCE(EXCLUDED.key_version, d.key_version),
-       port = EXCLUDED.port, operator = EXCLUDED.operator, created_at = EXCLUDED.created_at, updated_at = EXCLUDED.updated_at,
-       last_error = EXCLUDED.last_error, void_reason = COALESCE(EXCLUDED.void_reason, d.void_reason),
-       src_row = EXCLUDED.src_row, src_version = EXCLUDED.src_version, reported_at = EXCLUDED.reported_at
+     ON CONFLICT (product_id, device_id) DO UPDATE SET ${LEDGER_SET('EXCLUDED')}
      WHERE ${LEDGER_GUARDS('EXCLUDED')}
      RETURNING d.product_id, d.device_id, d.status, d.hwid`,
     [JSON.stringify(rest, LEDGER_KEYS), station, at],

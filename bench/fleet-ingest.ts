@@ -205,12 +205,13 @@ const median = (xs: number[]) => {
   return s.length === 0 ? 0 : s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 };
 
-/** A station's backlog as the requests `sendUplink` makes of it: `{"rows": [...]}`, UPLINK_BATCH rows each, serialized before the clock starts (a station's CPU is not the server's). */
+/** A station's backlog as the requests `sendUplink` makes of it: `{"rows": [...]}`, each row with its place in the outbox (`seq`), UPLINK_BATCH rows each, serialized before the clock starts (a station's CPU is not the server's). */
 export function stationBodies(s: number, rowsPerStation: number): Buffer[] {
   const out: Buffer[] = [];
-  let batch: UplinkRowDoc[] = [];
+  let batch: (UplinkRowDoc & { seq: number })[] = [];
+  let seq = 0;
   for (const r of stationRows(s, rowsPerStation)) {
-    batch.push(r);
+    batch.push({ ...r, seq: ++seq });
     if (batch.length === UPLINK_BATCH) {
       out.push(Buffer.from(JSON.stringify({ rows: batch })));
       batch = [];
@@ -343,6 +344,8 @@ export async function runIngestInProcess(
        SELECT code, 'joined', encode(sha256(convert_to(code, 'UTF8')), 'hex'), $2::timestamptz, 'bench', $2::timestamptz FROM unnest($1::text[]) AS code`,
       [`{${Array.from({ length: o.stations }, (_, s) => stationCode(s)).join(',')}}`, MINT_AT],
     );
+    // As enrolling them would have: each station's uplink mark at the start of its outbox.
+    await db.query(`INSERT INTO uplink_marks (station, seq, updated_at) SELECT code, 0, $1::timestamptz FROM stations`, [MINT_AT]);
     await mintIds(databaseUrl, o);
     const wal0 = await walBytes(databaseUrl);
     const pg0 = pgCpuS();
@@ -389,13 +392,16 @@ export async function checkLedger(databaseUrl: string, o: IngestSetup): Promise<
     const rows = (await c.query<{ status: string; n: string }>("SELECT status, count(*) AS n FROM devices WHERE hwid IS NOT NULL GROUP BY status")).rows;
     const by = Object.fromEntries(rows.map((x) => [x.status, Number(x.n)]));
     const tests = Number((await c.query<{ n: string }>('SELECT count(*) AS n FROM unit_tests')).rows[0].n);
-    const receipts = Number((await c.query<{ n: string }>('SELECT count(*) AS n FROM uplink_receipts')).rows[0].n);
+    // Rows taken: by receipt (rows without seq) or up to their station's mark.
+    const receipts =
+      Number((await c.query<{ n: string }>('SELECT count(*) AS n FROM uplink_receipts')).rows[0].n) +
+      Number((await c.query<{ n: string }>('SELECT COALESCE(sum(seq), 0) AS n FROM uplink_marks')).rows[0].n);
     return { verified: by.verified ?? 0, failed: by.failed ?? 0, void: by.void ?? 0, allocated: by.allocated ?? 0, tests, receipts };
   });
   const bad = (['verified', 'failed', 'void', 'allocated', 'tests'] as const).filter((k) => got[k] !== want[k]);
   if (got.receipts !== o.stations * o.rowsPerStation) bad.push('receipts' as never);
   if (bad.length) throw new Error(`the ledger after the ingest is not what the rows say: ${bad.map((k) => `${k} ${got[k as keyof typeof got]} (want ${want[k as keyof typeof want] ?? o.stations * o.rowsPerStation})`).join(', ')}`);
-  return `ledger checked: ${got.verified} verified, ${got.failed} failed, ${got.void} void, ${got.allocated} allocated, ${got.tests} push tests, ${got.receipts} receipts`;
+  return `ledger checked: ${got.verified} verified, ${got.failed} failed, ${got.void} void, ${got.allocated} allocated, ${got.tests} push tests, ${got.receipts} rows taken (receipts and marks)`;
 }
 
 /** The same rows as COPY text, a chunk per request's worth of rows, made before the clock starts. */
@@ -425,7 +431,11 @@ const COPY_COLUMNS = `station text NOT NULL, row_id bigint NOT NULL, version int
   device_id text COLLATE "C" NOT NULL, status text NOT NULL, hwid text, sn text, signature text, key_version integer, port text, operator text,
   created_at timestamptz NOT NULL, updated_at timestamptz NOT NULL, last_error text, test jsonb, received_at timestamptz NOT NULL`;
 
-/** The ledger's indexes (server migrations 0001-0005) on the columns these rows have, and the receipts' key. */
+/**
+ * The ledger's indexes (server migrations 0001-0005) on the columns these rows have, and a key
+ * per row (station, row, version: what the server's receipts were, before stations sent their
+ * outbox place and the server kept one mark per station instead, migration 0010).
+ */
 const COPY_INDEXES = [
   'PRIMARY KEY (station, row_id, version)',
   'CREATE INDEX ON bench_copy (product_id, device_id)',
@@ -449,7 +459,7 @@ export async function copyBaseline(databaseUrl: string, o: IngestSetup, chunks: 
     await c.query('DROP TABLE IF EXISTS bench_copy');
     await c.query(`CREATE TABLE bench_copy (${COPY_COLUMNS}${indexed ? `, ${COPY_INDEXES[0]}` : ''})`);
     if (indexed) for (const ix of COPY_INDEXES.slice(1)) await c.query(ix);
-    // The ingest before it left autovacuum work behind (a million receipts, the ledger's updated
+    // The ingest before it left autovacuum work behind (the ledger's updated
     // rows): done now, not during the timed COPY, which starts as the ingest did (mintIds), vacuumed
     // and checkpointed.
     await c.query('VACUUM ANALYZE');

@@ -73,7 +73,8 @@ describe.each(STORES)('the factory server killed mid-work on %s', (kind: StoreKi
 
     it('SIGKILL during uplinks: after a restart and a resend of everything, each row is applied once and none is missing', async () => {
       const rnd = prng(kind === 'postgres' ? 1010 : 2020);
-      // 4 batches of 4,000 rows: per unit a device row, then a push test with its verified state.
+      // 4 batches of 4,000 rows: per unit a device row, then a push test with its verified state;
+      // each with its place in the station's outbox (seq), as a station sends them.
       const units = 2000;
       const batches = Array.from({ length: 4 }, (_, b) =>
         Array.from({ length: units }, (_, i) => {
@@ -83,7 +84,9 @@ describe.each(STORES)('the factory server killed mid-work on %s', (kind: StoreKi
             uplinkRow({ row_id: row, version: 1, product_id: pid, device_id, hwid: `HW${row}`, station: 'K1' }),
             uplinkRow({ row_id: row, version: 2, product_id: pid, device_id, hwid: `HW${row}`, station: 'K1', kind: 'unit_test', status: 'verified', test: { test: 'push', result: 'PASS', detail: null, at: '2026-11-30T08:00:00Z', port: 'COM3' } }),
           ];
-        }).flat(),
+        })
+          .flat()
+          .map((r, j) => ({ ...r, seq: b * units * 2 + j + 1 })),
       );
       const total = batches.length * units * 2;
       const killAt = rnd.int(1, 2);
@@ -98,12 +101,12 @@ describe.each(STORES)('the factory server killed mid-work on %s', (kind: StoreKi
         .finally(() => (settled = true));
       let inTransaction = false;
       if (kind === 'postgres') {
-        // Killed inside the ingest transaction: once it holds its lock on the receipts, before it commits.
+        // Killed inside the ingest transaction: once it holds its lock on the station's uplink mark, before it commits.
         const watch = await openPostgres(database!.url, { log: nullLogger, max: 1 });
         try {
           while (!settled && !inTransaction) {
             const r = await watch.query<{ n: number }>(
-              "SELECT count(*)::int AS n FROM pg_locks l JOIN pg_class c ON c.oid = l.relation WHERE c.relname = 'uplink_receipts' AND l.mode = 'RowExclusiveLock' AND l.pid <> pg_backend_pid()",
+              "SELECT count(*)::int AS n FROM pg_locks l JOIN pg_class c ON c.oid = l.relation WHERE c.relname = 'uplink_marks' AND l.mode IN ('RowShareLock', 'RowExclusiveLock') AND l.pid <> pg_backend_pid()",
             );
             inTransaction = r.rows[0].n > 0;
           }
@@ -133,7 +136,9 @@ describe.each(STORES)('the factory server killed mid-work on %s', (kind: StoreKi
       expect(duplicates).toBe(answered.length * units * 2 + killed.duplicates);
       if (kind === 'embedded') await kill();
       await inStore(async (db) => {
-        expect(await count(db, "uplink_receipts WHERE station = 'K1'")).toBe(total);
+        // Taken up to the last row's place; no receipt per row (K1 was enrolled with a mark).
+        expect((await db.query<{ seq: number }>("SELECT seq FROM uplink_marks WHERE station = 'K1'")).rows).toEqual([{ seq: total }]);
+        expect(await count(db, "uplink_receipts WHERE station = 'K1'")).toBe(0);
         expect(await count(db, "devices WHERE device_id LIKE 'UPK%'")).toBe(total / 2);
         expect(await count(db, "devices WHERE device_id LIKE 'UPK%' AND status = 'verified' AND src_version = 2")).toBe(total / 2);
         expect(await count(db, "unit_tests WHERE device_id LIKE 'UPK%'")).toBe(total / 2);

@@ -6,6 +6,7 @@ import { BlockService } from '../../main/core/server/fleet/blocks.js';
 import { buildDownlink } from '../../main/core/server/fleet/downlink.js';
 import { ingestUplink } from '../../main/core/server/fleet/uplink.js';
 import { parseUplinkRows } from '../../main/core/server/fleet/uplink-rows.js';
+import { StationService } from '../../main/core/server/stations/station-service.js';
 import { STORES, skipStore, useStore } from '../helpers/server-db.js';
 import { T0, addProduct, addStation, seedKeys, uplinkRow } from '../helpers/server-fleet.js';
 
@@ -178,6 +179,92 @@ describe.each(STORES)('the uplink on %s', (kind) => {
       expect(() => parseUplinkRows({ rows: [uplinkRow({ row_id: 1, version: 1, device_id: 'X', status: 'lost' })] })).toThrow(expect.objectContaining({ code: 'FLEET_BAD_REQUEST' }));
       expect(() => parseUplinkRows({ rows: [uplinkRow({ row_id: 1, version: 0, device_id: 'X' })] })).toThrow(expect.objectContaining({ code: 'FLEET_BAD_REQUEST' }));
       expect(() => parseUplinkRows({ nope: 1 })).toThrow(expect.objectContaining({ code: 'FLEET_BAD_REQUEST' }));
+    });
+
+    // Stations from server migration 0010 on send each row with its place in their outbox (seq).
+    const seqRows = (first: number, n: number, o: Record<string, unknown> = {}) =>
+      Array.from({ length: n }, (_, i) => ({
+        ...uplinkRow({ row_id: first + i, version: 1, device_id: `LS${String(first + i).padStart(5, '0')}`, hwid: `HWS${first + i}`, status: 'verified', ...o }),
+        seq: first + i,
+      }));
+    const mark = async (db: ServerDb, station: string) => (await db.query<{ seq: number }>('SELECT seq FROM uplink_marks WHERE station = $1', [station])).rows[0]?.seq;
+    const receipts = async (db: ServerDb) => (await db.query<{ n: number }>('SELECT count(*)::int AS n FROM uplink_receipts')).rows[0].n;
+
+    it('rows with their outbox place are taken up to the station\'s mark: a resend, whole or overlapping, is duplicates, and no receipt is kept per row', async () => {
+      const { db, up } = await setup();
+      await db.query("INSERT INTO uplink_marks (station, seq, updated_at) VALUES ('A1', 0, now())");
+      expect(await up('A1', seqRows(1, 4))).toEqual({ accepted: 4, duplicates: 0, conflicts: [] });
+      expect(await mark(db, 'A1')).toBe(4);
+      const once = await ledger(db);
+      expect(once.map((r) => r.device_id)).toEqual(['LS00001', 'LS00002', 'LS00003', 'LS00004']);
+      expect(await up('A1', seqRows(1, 4))).toEqual({ accepted: 0, duplicates: 4, conflicts: [] });
+      expect(await ledger(db)).toEqual(once);
+      // A batch that starts below the mark (a station that sends more rows a request than it did): only the rows above count.
+      expect(await up('A1', seqRows(3, 4))).toEqual({ accepted: 2, duplicates: 2, conflicts: [] });
+      expect(await mark(db, 'A1')).toBe(6);
+      expect((await ledger(db)).length).toBe(6);
+      expect(await receipts(db)).toBe(0);
+      // Another station's mark is its own.
+      await db.query("INSERT INTO uplink_marks (station, seq, updated_at) VALUES ('B2', 0, now())");
+      expect(await up('B2', seqRows(101, 2))).toMatchObject({ accepted: 2, duplicates: 0 });
+      expect(await mark(db, 'A1')).toBe(6);
+    });
+
+    it('the same batch with outbox places sent three times at once is taken once', async () => {
+      const { db, up } = await setup();
+      await db.query("INSERT INTO uplink_marks (station, seq, updated_at) VALUES ('A1', 0, now())");
+      const rows = seqRows(1, 40);
+      const answers = await Promise.all([up('A1', rows), up('A1', rows), up('A1', rows)]);
+      expect(answers.map((a) => a.accepted).sort()).toEqual([0, 0, 40]);
+      expect(answers.map((a) => a.duplicates).sort()).toEqual([0, 40, 40]);
+      expect((await db.query("SELECT count(*)::int AS n FROM devices WHERE station = 'A1' AND status = 'verified'")).rows[0].n).toBe(40);
+      expect(await mark(db, 'A1')).toBe(40);
+    });
+
+    it('a station enrolled before the marks: its first batch with outbox places is checked against its receipts (the batch it resends, upgraded, after a lost answer)', async () => {
+      const { db, up } = await setup();
+      const tested = { kind: 'unit_test', test: { test: 'push', result: 'PASS', detail: null, at: T0, port: 'COM1' } };
+      const old = seqRows(1, 3, tested).map(({ seq: _, ...r }) => r);
+      expect(await up('A1', old)).toMatchObject({ accepted: 3, duplicates: 0 });
+      expect(await mark(db, 'A1')).toBeUndefined();
+      // Upgraded, it sends them again with their places, and one more.
+      expect(await up('A1', seqRows(1, 4, tested))).toMatchObject({ accepted: 1, duplicates: 3 });
+      expect(await mark(db, 'A1')).toBe(4);
+      expect((await db.query('SELECT count(*)::int AS n FROM unit_tests')).rows[0].n).toBe(4);
+      // From then on by the mark alone.
+      expect(await up('A1', seqRows(5, 2))).toMatchObject({ accepted: 2, duplicates: 0 });
+      expect(await receipts(db)).toBe(4);
+      expect(await mark(db, 'A1')).toBe(6);
+    });
+
+    it('enrolling a station starts its mark at 0, and enrolling the code again after a revoke starts it over (a station set up afresh numbers its outbox from 1)', async () => {
+      const { db, up } = await setup();
+      const stations = new StationService(db, { now: () => new Date(AT), log: nullLogger });
+      await stations.enroll('C3', 3_600_000, 'test');
+      expect(await mark(db, 'C3')).toBe(0);
+      await db.query("UPDATE stations SET state = 'joined', credential_hash = repeat('c', 64), joined_at = now(), enrol_code_hash = NULL, enrol_expires_at = NULL WHERE code = 'C3'");
+      expect(await up('C3', seqRows(1, 5))).toMatchObject({ accepted: 5 });
+      await stations.revoke('C3', 'test');
+      await stations.enroll('C3', 3_600_000, 'test');
+      expect(await mark(db, 'C3')).toBe(0);
+      expect(await up('C3', seqRows(1, 2, { device_id: undefined }).map((r, i) => ({ ...r, device_id: `LN0000${i + 1}` })))).toMatchObject({ accepted: 2, duplicates: 0 });
+    });
+
+    it('refuses outbox places that are not on every row or not rising, naming the row', async () => {
+      const rows = seqRows(1, 3);
+      const refused = (rs: unknown[]) => {
+        try {
+          parseUplinkRows({ rows: rs });
+        } catch (e) {
+          return e as { code: string; params: { detail: string } };
+        }
+        throw new Error('taken');
+      };
+      expect(refused([rows[0], { ...rows[1], seq: undefined }, rows[2]])).toMatchObject({ code: 'FLEET_BAD_REQUEST', params: { detail: expect.stringContaining('rows[1]') } });
+      expect(refused([rows[1], rows[0]])).toMatchObject({ code: 'FLEET_BAD_REQUEST', params: { detail: expect.stringContaining('rows[1]: seq 1') } });
+      expect(refused([rows[0], rows[0]])).toMatchObject({ code: 'FLEET_BAD_REQUEST' });
+      expect(refused([{ ...rows[0], seq: 0 }])).toMatchObject({ code: 'FLEET_BAD_REQUEST', params: { detail: expect.stringContaining('seq') } });
+      expect(parseUplinkRows({ rows }).map((r) => r.seq)).toEqual([1, 2, 3]);
     });
   });
 });

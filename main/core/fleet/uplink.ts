@@ -72,7 +72,10 @@ export async function sendUplink(ctx: CoreContext, session: FleetSession, o: { b
     if (o.signal?.aborted) break;
     const rows = store.page(o.batch ?? UPLINK_BATCH);
     if (rows.length === 0) break;
-    const answer = await session.run((c) => c.uplink(rows.map((x) => JSON.parse(x.payload) as unknown), { signal: o.signal }));
+    // Each row with its place in the outbox (`seq`): the server takes this station's rows up to
+    // the last place it has taken. Right because ids only grow (rows are kept once sent, never
+    // deleted) and a page is only read after the one before was answered and marked.
+    const answer = await session.run((c) => c.uplink(rows.map((x) => ({ ...(JSON.parse(x.payload) as object), seq: x.id })), { signal: o.signal }));
     store.markSent(
       rows.map((x) => x.id),
       answer.conflicts,

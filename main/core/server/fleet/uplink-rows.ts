@@ -16,6 +16,8 @@ export type UplinkKind = 'device' | 'unit_test' | 'void';
  * use; `src_row` is that results row id. Older stations never send one.
  */
 export interface UplinkResultRow {
+  /** The row's place in its station's outbox (see UplinkRow.seq). */
+  seq?: number;
   row_id: number;
   version: 1;
   kind: 'result';
@@ -39,6 +41,12 @@ export const isResultRow = (r: UplinkItem): r is UplinkResultRow => r.kind === '
 
 /** One change of a station's ledger row, as the fleet protocol carries it (a station's fleet_uplink payload). */
 export interface UplinkRow {
+  /**
+   * The row's place in its station's outbox (`fleet_uplink.id`), from stations that send it
+   * (server migration 0010): the server takes a station's rows up to a place (`uplink_marks`)
+   * instead of a receipt per row. Every row of a request has one, in rising order, or none has.
+   */
+  seq?: number;
   row_id: number;
   version: number;
   kind: UplinkKind;
@@ -72,7 +80,19 @@ export function parseUplinkRows(body: unknown): UplinkItem[] {
   const b = body as { rows?: unknown } | undefined;
   if (!b || !Array.isArray(b.rows)) throw new WxError('FLEET_BAD_REQUEST', { detail: 'the body needs "rows": a list' });
   if (b.rows.length > MAX_UPLINK_ROWS) throw new WxError('FLEET_BAD_REQUEST', { detail: `${b.rows.length} rows, over ${MAX_UPLINK_ROWS} in one request` });
-  return b.rows.map((r, i) => parseRow(r, `rows[${i}]`));
+  const rows = b.rows.map((r, i) => parseRow(r, `rows[${i}]`));
+  checkSeqs(rows);
+  return rows;
+}
+
+/** Every row with its outbox place, in the order the outbox holds them, or none with one: the server's mark is only right for a batch sent in order. */
+function checkSeqs(rows: readonly UplinkItem[]): void {
+  const first = rows[0]?.seq;
+  for (let i = 0; i < rows.length; i++) {
+    const seq = rows[i].seq;
+    if ((seq === undefined) !== (first === undefined)) throw new WxError('FLEET_BAD_REQUEST', { detail: `rows[${i}]: seq on some rows and not others (every row carries one, or none does)` });
+    if (i > 0 && seq !== undefined && seq <= rows[i - 1].seq!) throw new WxError('FLEET_BAD_REQUEST', { detail: `rows[${i}]: seq ${seq} is not above the row before it (${rows[i - 1].seq}): rows go in their outbox's order` });
+  }
 }
 
 /** ISO times as stations write them pass as they are (PostgreSQL reads them); anything else is parsed, or refused. */
@@ -104,7 +124,10 @@ function time(x: unknown, name: string): string {
 
 function parseRow(v: unknown, at: string): UplinkItem {
   try {
-    return row(v);
+    const r = row(v);
+    const seq = (v as Obj).seq;
+    if (seq !== undefined && seq !== null) r.seq = int(v as Obj, 'seq');
+    return r;
   } catch (e) {
     if (e instanceof RowError) throw new WxError('FLEET_BAD_REQUEST', { detail: `${at}: ${e.message}` });
     throw e;

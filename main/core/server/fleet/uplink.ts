@@ -61,9 +61,11 @@ const retryable = (e: unknown): boolean =>
  * `POST /v1/uplink`: a batch of a station's ledger changes, taken in one transaction, set-based
  * (a few statements per batch, whatever its size), so 50 stations can send at once.
  *
- * 1. Receipts: each (station, row id, version) is taken once (`uplink_receipts`); a row seen
- *    before is a duplicate and nothing of it is applied again. A batch sent twice changes
- *    nothing the second time.
+ * 1. Each row is taken once; a row seen before is a duplicate and nothing of it is applied
+ *    again, so a batch sent twice changes nothing the second time. Rows with their place in
+ *    the station's outbox (`seq`) are taken up to the station's mark (`uplink_marks`, one row
+ *    per batch); rows without (an older station) by a receipt per (station, row id, version)
+ *    (`uplink_receipts`).
  * 2. The ledger: per id, the newest new version is upserted into `devices` — but only over a
  *    row this station holds, of the same unit (hwid unset on either side or equal), not void
  *    (void is for good) and not newer already. An id the server never saw is added (a product
@@ -101,16 +103,8 @@ async function ingest(tx: Queryable, station: string, all: readonly UplinkItem[]
     const key = `${r.row_id}/${r.version}`;
     if (!firsts.has(key)) firsts.set(key, r);
   }
-  const taken = await tx.query<{ row_id: number; version: number }>(
-    `INSERT INTO uplink_receipts (station, row_id, version, received_at)
-     SELECT $1, k.row_id, k.version, $3::timestamptz FROM json_to_recordset($2::json) AS k(row_id bigint, version integer)
-     WHERE NOT EXISTS (SELECT 1 FROM uplink_receipts x WHERE x.station = $1 AND x.row_id = k.row_id AND x.version = k.version)
-     RETURNING row_id, version`,
-    [station, JSON.stringify([...firsts.values()], RECEIPT_KEYS), at],
-  );
-  // In the batch's order, whatever order the store returned them in.
-  const takenKeys = new Set(taken.rows.map((k) => `${k.row_id}/${k.version}`));
-  const freshAll = [...firsts].filter(([key]) => takenKeys.has(key)).map(([, r]) => r);
+  const last = all[all.length - 1]?.seq;
+  const freshAll = last === undefined ? await takeReceipts(tx, station, firsts, at) : await takeUpToMark(tx, station, firsts, last, at);
   const answer: UplinkAnswer = { accepted: freshAll.length, duplicates: all.length - freshAll.length, conflicts: [] };
   if (freshAll.length === 0) return answer;
 
@@ -225,6 +219,44 @@ async function ingest(tx: Queryable, station: string, all: readonly UplinkItem[]
   }
   answer.conflicts = await recordConflicts(tx, found, at);
   return answer;
+}
+
+/**
+ * Rows of a station that does not send `seq`: a receipt per (station, row id, version), taken by
+ * NOT EXISTS; the rows new here, in the batch's order (whatever order the store returned them in).
+ */
+async function takeReceipts(tx: Queryable, station: string, firsts: ReadonlyMap<string, UplinkItem>, at: string): Promise<UplinkItem[]> {
+  const taken = await tx.query<{ row_id: number; version: number }>(
+    `INSERT INTO uplink_receipts (station, row_id, version, received_at)
+     SELECT $1, k.row_id, k.version, $3::timestamptz FROM json_to_recordset($2::json) AS k(row_id bigint, version integer)
+     WHERE NOT EXISTS (SELECT 1 FROM uplink_receipts x WHERE x.station = $1 AND x.row_id = k.row_id AND x.version = k.version)
+     RETURNING row_id, version`,
+    [station, JSON.stringify([...firsts.values()], RECEIPT_KEYS), at],
+  );
+  const takenKeys = new Set(taken.rows.map((k) => `${k.row_id}/${k.version}`));
+  return [...firsts].filter(([key]) => takenKeys.has(key)).map(([, r]) => r);
+}
+
+/**
+ * Rows that carry their place in the station's outbox (`seq`, rising): everything above the
+ * station's mark is new, and the mark moves to the batch's last place, one row per batch
+ * (migration 0010). The mark is locked first, so the same batch sent twice at once is taken by
+ * whichever locks it first; the other finds it all below the mark. A station's first batch
+ * with `seq` (it was enrolled before the marks) is also checked against its receipts: it may be
+ * the batch it sent before it was upgraded, whose answer it lost.
+ */
+async function takeUpToMark(tx: Queryable, station: string, firsts: ReadonlyMap<string, UplinkItem>, last: number, at: string): Promise<UplinkItem[]> {
+  const lockMark = async () => (await tx.query<{ seq: number }>('SELECT seq FROM uplink_marks WHERE station = $1 FOR UPDATE', [station])).rows[0]?.seq;
+  let mark = await lockMark();
+  if (mark === undefined) {
+    const made = await tx.query('INSERT INTO uplink_marks (station, seq, updated_at) VALUES ($1, $2, $3::timestamptz) ON CONFLICT (station) DO NOTHING', [station, last, at]);
+    if (made.rowCount === 1) return takeReceipts(tx, station, firsts, at);
+    // Another transaction made it meanwhile (the insert waited for its commit).
+    mark = (await lockMark())!;
+  }
+  if (last > mark) await tx.query('UPDATE uplink_marks SET seq = $2, updated_at = $3::timestamptz WHERE station = $1', [station, last, at]);
+  const above = mark;
+  return [...firsts.values()].filter((r) => r.seq! > above);
 }
 
 type Applied = { product_id: number; device_id: string; status: string; hwid: string | null };

@@ -80,6 +80,13 @@ export class StationService {
         // Enrolled by someone else a moment ago (the insert waited for their commit).
         if (r.rowCount === 0) throw new WxError('FLEET_STATION_EXISTS', { station: code, state: STATE_WORDS.enrolled });
       }
+      // Its uplink starts at the beginning of its outbox: a station set up afresh under a code
+      // revoked before numbers its rows from 1 again (migration 0010).
+      await tx.query(
+        `INSERT INTO uplink_marks (station, seq, updated_at) VALUES ($1, 0, $2::timestamptz)
+         ON CONFLICT (station) DO UPDATE SET seq = 0, updated_at = EXCLUDED.updated_at`,
+        [code, at.toISOString()],
+      );
       await audit(tx, { at: at.toISOString(), actor, action: 'station.enroll', station: code, detail: { expires_at: expires, again: Boolean(found) } });
     });
     this.o.log.info('station.enrolled', { station: code, expires_at: expires, by: actor });

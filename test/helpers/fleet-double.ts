@@ -87,6 +87,13 @@ export class FleetDouble {
   readonly rows = new Map<string, Record<string, unknown>>();
   /** Rows sent again whose content differed from the first time (must stay empty). */
   readonly changedResends: string[] = [];
+  /**
+   * Rows the server's mark (rows with `seq`, as the real server takes them) would have got
+   * wrong (must stay empty): one at or below the station's mark never taken (lost), one above it
+   * taken before (doubled), or places not rising within a batch.
+   */
+  readonly markFaults: string[] = [];
+  private readonly marks = new Map<string, number>();
   /** Every row received, duplicates included. */
   received = 0;
   readonly calls: { method: string; path: string; station?: string }[] = [];
@@ -289,10 +296,19 @@ export class FleetDouble {
   private uplink(s: Station, rows: Record<string, unknown>[]) {
     let accepted = 0;
     let duplicates = 0;
+    const mark = this.marks.get(s.code) ?? 0;
+    let before = 0;
     for (const r of rows) {
       this.received++;
       const key = `${s.code}/${r.row_id}/${r.version}`;
       const had = this.rows.get(key);
+      if (typeof r.seq === 'number') {
+        if (r.seq <= before) this.markFaults.push(`${key}: seq ${r.seq} after ${before}`);
+        before = r.seq;
+        if (r.seq <= mark && !had) this.markFaults.push(`${key}: seq ${r.seq} at or below the mark ${mark}, never taken`);
+        if (r.seq > mark && had) this.markFaults.push(`${key}: seq ${r.seq} above the mark ${mark}, taken before`);
+        this.marks.set(s.code, Math.max(this.marks.get(s.code) ?? 0, r.seq));
+      }
       if (had) {
         duplicates++;
         if (JSON.stringify(had) !== JSON.stringify(r)) this.changedResends.push(key);

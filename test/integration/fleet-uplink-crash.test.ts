@@ -92,6 +92,9 @@ describe('a station SIGKILLed mid-uplink', () => {
     const server = fleet.rowsOf('K1');
     expect(new Set(server.keys())).toEqual(keys);
     expect(fleet.changedResends).toEqual([]);
+    // Each row went with its place in the outbox, and a server taking rows up to a mark would have taken each once.
+    expect([...server.values()].every((r) => typeof r.seq === 'number')).toBe(true);
+    expect(fleet.markFaults).toEqual([]);
     // Some batches really were sent twice (the kills landed), and were counted once.
     expect(fleet.received).toBeGreaterThan(1200);
     withLedger(env.WXPROV_HOME!, (db) => expect(integrity(db)).toEqual({ integrity: 'ok', foreignKeyViolations: 0 }));

@@ -174,6 +174,11 @@ export async function mintIds(databaseUrl: string, o: IngestSetup): Promise<void
         [code, productOf(s), units, letter, MINT_AT],
       );
       await c.query(
+        `UPDATE blocks b SET first_row = m.lo, last_row = m.hi
+         FROM (SELECT block_id, min(id) AS lo, max(id) AS hi FROM devices WHERE station = $1 GROUP BY block_id) AS m WHERE m.block_id = b.id`,
+        [code],
+      );
+      await c.query(
         `INSERT INTO registrations (product_id, device_id, state, attempts, created_at, updated_at, synced_at)
          SELECT product_id, device_id, 'synced', 1, $2, $2, $2 FROM devices WHERE station = $1`,
         [code, MINT_AT],

@@ -62,10 +62,25 @@ async function nextSeq(q: Queryable, productId: number, station: string, lock: b
 
 /** A block already made for this station's request id, answered again whole; another product under the same id is refused. */
 async function existing(q: Queryable, station: string, requestId: string, productId: number): Promise<BlockAnswer | undefined> {
-  const b = (await q.query<{ id: number; product_id: number; key_version: number }>('SELECT id, product_id, key_version FROM blocks WHERE station = $1 AND request_id = $2', [station, requestId])).rows[0];
+  const b = (
+    await q.query<{ id: number; product_id: number; key_version: number; first_row: number | null; last_row: number | null }>(
+      'SELECT id, product_id, key_version, first_row, last_row FROM blocks WHERE station = $1 AND request_id = $2',
+      [station, requestId],
+    )
+  ).rows[0];
   if (!b) return undefined;
   if (b.product_id !== productId) throw new WxError('FLEET_REQUEST_REUSED', { request_id: requestId, detail: `a block of product ${b.product_id}` });
-  const ids = (await q.query<{ device_id: string; signature: string }>('SELECT device_id, signature FROM devices WHERE block_id = $1 ORDER BY id', [b.id])).rows;
+  // Its ledger rows, by the range it recorded (migration 0012): other blocks minted at the same time may have rows in between.
+  const ids =
+    b.first_row === null
+      ? []
+      : (
+          await q.query<{ device_id: string; signature: string }>('SELECT device_id, signature FROM devices WHERE id BETWEEN $2 AND $3 AND block_id = $1 ORDER BY id', [
+            b.id,
+            b.first_row,
+            b.last_row,
+          ])
+        ).rows;
   return { block_id: String(b.id), product_id: b.product_id, key_version: b.key_version, ids };
 }
 
@@ -137,18 +152,23 @@ export class BlockService {
     let batch = seq === o.start ? o.signed : await mint(o.t, o.station, o.at, seq, o.count, o.key);
     let next = seq;
     const taken: Minted[] = [];
+    let firstRow = Infinity;
+    let lastRow = -Infinity;
     for (let skipped = 0; ; ) {
-      const inserted = new Set(
-        (
-          await tx.query<{ device_id: string }>(
-            `INSERT INTO devices (product_id, device_id, station, status, signature, key_version, created_at, updated_at, block_id)
-             SELECT $1, x.device_id, $2, 'allocated', x.signature, $3, $4::timestamptz, $4::timestamptz, $5
-             FROM jsonb_to_recordset($6::jsonb) AS x(device_id text, signature text)
-             ON CONFLICT (product_id, device_id) DO NOTHING RETURNING device_id`,
-            [o.productId, o.station, o.key.key_version, at, block, JSON.stringify(batch.map(({ device_id, signature }) => ({ device_id, signature })))],
-          )
-        ).rows.map((r) => r.device_id),
-      );
+      const rows = (
+        await tx.query<{ id: number; device_id: string }>(
+          `INSERT INTO devices (product_id, device_id, station, status, signature, key_version, created_at, updated_at, block_id)
+           SELECT $1, x.device_id, $2, 'allocated', x.signature, $3, $4::timestamptz, $4::timestamptz, $5
+           FROM jsonb_to_recordset($6::jsonb) AS x(device_id text, signature text)
+           ON CONFLICT (product_id, device_id) DO NOTHING RETURNING id, device_id`,
+          [o.productId, o.station, o.key.key_version, at, block, JSON.stringify(batch.map(({ device_id, signature }) => ({ device_id, signature })))],
+        )
+      ).rows;
+      for (const r of rows) {
+        firstRow = Math.min(firstRow, r.id);
+        lastRow = Math.max(lastRow, r.id);
+      }
+      const inserted = new Set(rows.map((r) => r.device_id));
       for (const m of batch) if (inserted.has(m.device_id)) taken.push(m);
       skipped += batch.length - inserted.size;
       next = batch.at(-1)!.seq + 1;
@@ -164,13 +184,15 @@ export class BlockService {
     await tx.query('UPDATE id_sequences SET next_seq = $3 WHERE product_id = $1 AND station = $2', [o.productId, o.station, next]);
     const first = taken[0];
     const last = taken.at(-1)!;
-    await tx.query('UPDATE blocks SET count = $2, first_seq = $3, last_seq = $4, first_device_id = $5, last_device_id = $6 WHERE id = $1', [
+    await tx.query('UPDATE blocks SET count = $2, first_seq = $3, last_seq = $4, first_device_id = $5, last_device_id = $6, first_row = $7, last_row = $8 WHERE id = $1', [
       block,
       taken.length,
       first.seq,
       last.seq,
       first.device_id,
       last.device_id,
+      firstRow,
+      lastRow,
     ]);
     await audit(tx, {
       at,

@@ -247,7 +247,7 @@ describe.each(STORES)('the uplink on %s', (kind) => {
       await stations.revoke('C3', 'test');
       await stations.enroll('C3', 3_600_000, 'test');
       expect(await mark(db, 'C3')).toBe(0);
-      expect(await up('C3', seqRows(1, 2, { device_id: undefined }).map((r, i) => ({ ...r, device_id: `LN0000${i + 1}` })))).toMatchObject({ accepted: 2, duplicates: 0 });
+      expect(await up('C3', seqRows(1, 2).map((r, i) => ({ ...r, device_id: `LN0000${i + 1}` })))).toMatchObject({ accepted: 2, duplicates: 0 });
     });
 
     it('refuses outbox places that are not on every row or not rising, naming the row', async () => {

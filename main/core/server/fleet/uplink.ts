@@ -278,8 +278,9 @@ const LEDGER_GUARDS = (r: string) => `d.station = ${r}.station
  * Step 2: the ledger rows the server holds (a block's or an online signing's: nearly every
  * one) by a plain UPDATE, in key order; the rest by an INSERT that, should another batch add
  * the id first, becomes the same guarded update. A plain UPDATE rather than an upsert for all:
- * ON CONFLICT locks each row before it updates it (a WAL record more a row) and fires the
- * insert trigger first (the fleet bench measured it).
+ * ON CONFLICT locks each row before it updates it (a WAL record more a row) and, before
+ * migration 0011 made the version trigger fire for voids only, fired the insert trigger first
+ * (the fleet bench measured it).
  */
 async function applyLedgerRows(tx: Queryable, station: string, latest: readonly UplinkRow[], at: string): Promise<Applied[]> {
   const updated = await tx.query<Applied>(
